@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace MLSae.Cli.Commands;
+
+/// <summary>Every subcommand of mlsae, in the order help lists them (the pipeline's order).</summary>
+static class CommandCatalog
+{
+    public static IEnumerable<Command> All() =>
+    [
+        DoctorCommand.Create(),
+    ];
+}

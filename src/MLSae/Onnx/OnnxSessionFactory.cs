@@ -1,0 +1,100 @@
+using Microsoft.ML.OnnxRuntime;
+using MLSae.Diagnostics;
+
+namespace MLSae.Onnx;
+
+/// <summary>
+/// Creates ONNX Runtime sessions on CUDA when it works and on CPU otherwise. The GPU package
+/// throws <see cref="OnnxRuntimeException"/> when CUDA libraries are missing and the CPU package
+/// throws <see cref="EntryPointNotFoundException"/>; GetAvailableProviders() lists CUDA even when
+/// it cannot load, so the only reliable test is to try. The outcome is logged once per process.
+/// </summary>
+public static class OnnxSessionFactory
+{
+    static readonly Lock s_gate = new();
+    static bool? s_cudaWorks;
+
+    /// <summary>The provider the last session was created with: "CUDA" or "CPU".</summary>
+    public static string LastProvider { get; private set; } = "CPU";
+
+    /// <summary>Opens the ONNX file at <paramref name="modelPath"/>.</summary>
+    public static InferenceSession Create(string modelPath, OnnxExecutionOptions options = default)
+    {
+        if (!File.Exists(modelPath))
+            throw new FileNotFoundException($"ONNX model '{modelPath}' does not exist. Pass the path of a .onnx file.", modelPath);
+        return Create(o => new InferenceSession(modelPath, o), modelPath, options);
+    }
+
+    /// <summary>Opens an ONNX model held in memory.</summary>
+    public static InferenceSession Create(byte[] model, OnnxExecutionOptions options = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return Create(o => new InferenceSession(model, o), "<in-memory model>", options);
+    }
+
+    /// <summary>Session options for <paramref name="options"/>, with CUDA appended if it loads.</summary>
+    public static SessionOptions CreateSessionOptions(OnnxExecutionOptions options)
+    {
+        options = Normalize(options);
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = options.OptimizationLevel,
+            IntraOpNumThreads = options.IntraOpThreads,
+            InterOpNumThreads = options.InterOpThreads,
+        };
+        LastProvider = "CPU";
+        if (options.PreferCuda && TryAppendCuda(so, options.CudaDeviceId))
+            LastProvider = "CUDA";
+        return so;
+    }
+
+    static InferenceSession Create(Func<SessionOptions, InferenceSession> open, string name, OnnxExecutionOptions options)
+    {
+        using var so = CreateSessionOptions(options);
+        try
+        {
+            return open(so);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new InvalidDataException($"ONNX Runtime could not load model {name}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Forgets whether CUDA loaded, so the next session probes (and logs) again. For tests.</summary>
+    internal static void ResetProviderProbe()
+    {
+        lock (s_gate) s_cudaWorks = null;
+    }
+
+    // default(OnnxExecutionOptions) bypasses the constructor; treat it as the documented defaults.
+    static OnnxExecutionOptions Normalize(OnnxExecutionOptions o) =>
+        o == default ? new OnnxExecutionOptions() : o;
+
+    static bool TryAppendCuda(SessionOptions so, int deviceId)
+    {
+        lock (s_gate)
+        {
+            if (s_cudaWorks == false) return false;
+            try
+            {
+                so.AppendExecutionProvider_CUDA(deviceId);
+                if (s_cudaWorks is null) MLSaeLog.Info($"ONNX Runtime: using CUDA device {deviceId}.");
+                s_cudaWorks = true;
+                return true;
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                s_cudaWorks = false;
+                MLSaeLog.Info($"ONNX Runtime: CUDA unavailable ({FirstLine(e.Message)}); running on CPU.");
+                return false;
+            }
+        }
+    }
+
+    static string FirstLine(string s)
+    {
+        var i = s.IndexOfAny(['\r', '\n']);
+        return i < 0 ? s : s[..i];
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.ML.OnnxRuntime;
+using MLSae.Activations;
+using MLSae.Diagnostics;
+using MLSae.Onnx;
+
+namespace MLSae.Tests.Foundation;
+
+public class OnnxRuntimeSessionTests
+{
+    [Fact]
+    public void CudaRequestedFallsBackToCpuWithOneLogLine()
+    {
+        var lines = new List<string>();
+        var previous = MLSaeLog.Sink;
+        MLSaeLog.Sink = lines.Add;
+        try
+        {
+            OnnxSessionFactory.ResetProviderProbe();
+            var options = new OnnxExecutionOptions { PreferCuda = true };
+            using var first = OnnxSessionFactory.Create(MiniLmResources.ModelBytes, options);
+            using var second = OnnxSessionFactory.Create(MiniLmResources.ModelBytes, options);
+
+            Assert.Contains("input_ids", first.InputMetadata.Keys);
+            Assert.Contains("last_hidden_state", first.OutputMetadata.Keys);
+            var providerLines = lines.Where(l => l.Contains("ONNX Runtime")).ToList();
+            Assert.Single(providerLines);   // said once, not per session
+            if (OnnxSessionFactory.LastProvider == "CPU")
+                Assert.Contains("running on CPU", providerLines[0]);
+            else
+                Assert.Contains("using CUDA", providerLines[0]);
+        }
+        finally
+        {
+            MLSaeLog.Sink = previous;
+        }
+    }
+
+    [Fact]
+    public void MissingModelFileNamesThePath()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "mlsae-no-such-model.onnx");
+        var e = Assert.Throws<FileNotFoundException>(() => OnnxSessionFactory.Create(path));
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void CorruptModelGivesInvalidData()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => OnnxSessionFactory.Create(new byte[] { 1, 2, 3, 4 }, new OnnxExecutionOptions { PreferCuda = false }));
+        Assert.Contains("could not load", e.Message);
+    }
+}
