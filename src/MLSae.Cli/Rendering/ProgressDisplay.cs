@@ -29,10 +29,11 @@ static class ProgressDisplay
         }
 
         T result = default!;
+        string unit = "";
         AnsiConsole.Progress()
             .AutoClear(false)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
-                     new RateColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                     new RateColumn(() => unit), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(ctx =>
             {
                 var task = ctx.AddTask(Markup.Escape(title));
@@ -41,7 +42,7 @@ static class ProgressDisplay
                     if (p.Total > 0) task.MaxValue = p.Total; else task.IsIndeterminate = true;
                     task.Value = p.Done;
                     task.Description = Markup.Escape(p.Detail is null ? title : $"{title} {p.Detail}");
-                    task.State.Update<string>("unit", _ => p.Unit);
+                    unit = p.Unit;
                 });
                 result = work(progress);
                 task.StopTask();
@@ -56,11 +57,11 @@ static class ProgressDisplay
     }
 
     /// <summary>Units per second, using the unit name the work reported.</summary>
-    sealed class RateColumn : ProgressColumn
+    sealed class RateColumn(Func<string> unitName) : ProgressColumn
     {
         public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
         {
-            var unit = task.State.Get<string>("unit") ?? "";
+            var unit = unitName();
             return new Text(task.Speed is { } s ? $"{s:N0} {unit}/s" : "", Style.Plain);
         }
     }
