@@ -1,1 +1,2 @@
-System.Console.WriteLine("QuickStart: under construction");
+var sentences = QuickStart.SdkDocsCorpus.Sentences(600);
+System.Console.WriteLine($"{sentences.Count} sentences; e.g. {sentences[0]} | {sentences[300]} | {sentences[599]}");
