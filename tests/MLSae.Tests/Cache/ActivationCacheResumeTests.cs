@@ -102,6 +102,11 @@ public class ActivationCacheResumeTests
             var e = Assert.Throws<InvalidOperationException>(() => w.Append(CacheTestData.Chunk(Rows, 1, D)));
             Assert.Contains("already complete", e.Message);
         }
+        using (var w = ActivationCacheWriter.Create(dir, CacheTestData.Options(D) with { Resume = true }))
+        {
+            foreach (var c in CacheTestData.Stream(Rows, D)) w.Append(c);
+            Assert.True(w.Complete().Complete);
+        }
         Assert.Equal(before, File.ReadAllText(Path.Combine(dir, "manifest.json")));
     }
 

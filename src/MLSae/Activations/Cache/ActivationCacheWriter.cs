@@ -148,6 +148,11 @@ public sealed partial class ActivationCacheWriter : IDisposable
         if (_completed) return _manifest;
         if (_skip > 0)
             throw new InvalidOperationException($"The activation cache '{_dir}' already held {ResumedRows} rows but the resumed input produced only {ResumedRows - _skip}. The input changed since the cache was written: extract again with --overwrite.");
+        if (WasAlreadyComplete)
+        {
+            _completed = true; // nothing was written; the manifest stays as it was
+            return _manifest;
+        }
         try
         {
             if (_pendingRows > 0) CommitShard();
