@@ -67,6 +67,9 @@ public sealed partial class ActivationCacheWriter : IDisposable
         set => _manifest.SpecialTokensExcluded = value;
     }
 
+    /// <summary>Test hook: opens a shard temp file for writing (null = a FileStream).</summary>
+    internal Func<string, Stream>? OpenTempFile { get; set; }
+
     /// <summary>The manifest as it stands (listed shards only).</summary>
     public ActivationCacheManifest Manifest => _manifest;
 
@@ -194,10 +197,10 @@ public sealed partial class ActivationCacheWriter : IDisposable
     void OpenShard()
     {
         int i = _manifest.Shards.Count;
-        _files[0] = new ShardFileWriter(_dir, ActivationCacheLayout.ActivationsFile(i, _o.DType));
-        _files[1] = new ShardFileWriter(_dir, ActivationCacheLayout.TokenIdsFile(i));
-        _files[2] = new ShardFileWriter(_dir, ActivationCacheLayout.DocumentIdsFile(i));
-        _files[3] = new ShardFileWriter(_dir, ActivationCacheLayout.PositionsFile(i));
+        _files[0] = new ShardFileWriter(_dir, ActivationCacheLayout.ActivationsFile(i, _o.DType), OpenTempFile);
+        _files[1] = new ShardFileWriter(_dir, ActivationCacheLayout.TokenIdsFile(i), OpenTempFile);
+        _files[2] = new ShardFileWriter(_dir, ActivationCacheLayout.DocumentIdsFile(i), OpenTempFile);
+        _files[3] = new ShardFileWriter(_dir, ActivationCacheLayout.PositionsFile(i), OpenTempFile);
     }
 
     void CommitShard()

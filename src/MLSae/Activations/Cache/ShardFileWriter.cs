@@ -12,15 +12,18 @@ sealed class ShardFileWriter : IDisposable
     readonly string _fileName;
     readonly string _tempPath;
     readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    FileStream? _stream;
+    Stream? _stream;
     long _bytes;
 
-    public ShardFileWriter(string directory, string fileName)
+    /// <param name="directory">The cache folder.</param>
+    /// <param name="fileName">The final file name.</param>
+    /// <param name="open">Opens the temp file for writing; null = a FileStream (tests inject failures here).</param>
+    public ShardFileWriter(string directory, string fileName, Func<string, Stream>? open = null)
     {
         _directory = directory;
         _fileName = fileName;
         _tempPath = Path.Combine(directory, "." + fileName + ".tmp");
-        _stream = new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _stream = open?.Invoke(_tempPath) ?? new FileStream(_tempPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
     }
 
     public string TempPath => _tempPath;
@@ -34,7 +37,8 @@ sealed class ShardFileWriter : IDisposable
 
     public ActivationCacheFile Commit()
     {
-        _stream!.Flush(flushToDisk: true);
+        if (_stream is FileStream fs) fs.Flush(flushToDisk: true);
+        else _stream!.Flush();
         _stream.Dispose();
         _stream = null;
         File.Move(_tempPath, Path.Combine(_directory, _fileName), overwrite: true);
