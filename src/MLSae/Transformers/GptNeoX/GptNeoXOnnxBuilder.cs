@@ -69,12 +69,24 @@ public static partial class GptNeoXOnnxBuilder
     public static byte[] BuildBytes(GptNeoXCheckpoint checkpoint, GptNeoXBuildOptions? options = null, IProgress<ProgressInfo>? progress = null) =>
         Build(checkpoint, options, progress).ToByteArray();
 
-    /// <summary>Loads the checkpoint in <paramref name="checkpointDirectory"/> and writes the ONNX model to <paramref name="onnxPath"/> atomically.</summary>
-    public static void BuildFile(string checkpointDirectory, string onnxPath, GptNeoXBuildOptions? options = null, IProgress<ProgressInfo>? progress = null)
+    /// <summary>
+    /// Loads the checkpoint in <paramref name="checkpointDirectory"/>, writes the ONNX model to
+    /// <paramref name="onnxPath"/> atomically and copies the checkpoint's tokenizer.json into the same
+    /// folder (as tokenizer.json). Returns the tokenizer's new path, or null when the checkpoint has none.
+    /// </summary>
+    public static string? BuildFile(string checkpointDirectory, string onnxPath, GptNeoXBuildOptions? options = null, IProgress<ProgressInfo>? progress = null)
     {
         using var checkpoint = GptNeoXCheckpoint.Load(checkpointDirectory);
         var model = Build(checkpoint, options, progress);
         Persistence.AtomicFile.Write(onnxPath, model.WriteTo);
+        if (checkpoint.TokenizerPath is not { } tokenizer) return null;
+        var target = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!, GptNeoXCheckpoint.TokenizerFileName);
+        if (Path.GetFullPath(tokenizer) != target)
+        {
+            var bytes = File.ReadAllBytes(tokenizer); // through symlinks into the Hub cache
+            Persistence.AtomicFile.WriteAllBytes(target, bytes);
+        }
+        return target;
     }
 
     static List<string> RequestedHooks(GptNeoXConfig c, GptNeoXBuildOptions options)
