@@ -35,8 +35,8 @@ public readonly record struct GptNeoXBuildOptions
 
     /// <summary>
     /// A hook whose computed tensor is replaced downstream by a graph input named
-    /// <c>{hook}.splice</c> (float [batch, tokens, d]); the computed tensor stays available as an
-    /// output under the hook's own name. Null: no splice.
+    /// <c>{hook}.splice</c> (float [batch, tokens, d]); the computed tensor can still be requested as
+    /// an output under the hook's own name (it is one when <see cref="Hooks"/> is null or lists it). Null: no splice.
     /// </summary>
     public string? SpliceHook { get; init; }
 
