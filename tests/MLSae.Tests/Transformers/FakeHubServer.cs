@@ -59,7 +59,7 @@ sealed class FakeHubServer : IDisposable
     {
         var req = ctx.Request; var res = ctx.Response;
         var path = req.Url!.AbsolutePath;
-        lock (Requests) Requests.Add($"{req.HttpMethod} {path} {req.Headers["Range"]}");
+        lock (Requests) Requests.Add($"{req.HttpMethod} {path} {req.Headers["Range"]} auth={req.Headers["Authorization"]}");
         var parts = path.Trim('/').Split('/');
         if (parts.Length >= 5 && $"{parts[0]}/{parts[1]}" == "old-org/renamed" && parts[2] == "resolve")
         {

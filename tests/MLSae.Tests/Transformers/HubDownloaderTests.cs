@@ -86,6 +86,16 @@ public class HubDownloaderTests
     }
 
     [Fact]
+    public async Task TokenIsSentAsBearer()
+    {
+        var (server, _) = Serve();
+        using var _s = server;
+        using var downloader = new HubDownloader(Options(server, RepoPaths.NewTempDir()) with { Token = "hf_test" });
+        await downloader.DownloadFileAsync(Repo, "config.json");
+        Assert.Contains(server.Requests, r => r.StartsWith("HEAD /tiny-org/tiny-neox/resolve/main/config.json", StringComparison.Ordinal) && r.EndsWith("auth=Bearer hf_test", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ContentThatDoesNotMatchTheAnnouncedSha256IsRejected()
     {
         var (server, _) = Serve();
