@@ -8,5 +8,7 @@ static class CommandCatalog
     public static IEnumerable<Command> All() =>
     [
         DoctorCommand.Create(),
+        FetchCommand.Create(),
+        ImportHfCommand.Create(),
     ];
 }
