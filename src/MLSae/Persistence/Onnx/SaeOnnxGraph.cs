@@ -86,3 +86,4 @@ static class SaeOnnxGraph
         return t;
     }
 }
+
