@@ -54,7 +54,7 @@ static class ScoreCommand
                     $"[green]scored[/] {summary.Rows:N0} rows (d = {scorer.Weights.InputDim}, m = {scorer.Weights.FeatureCount}) on {summary.Provider} in {summary.Elapsed.TotalSeconds:F2} s ({rate:N0} rows/s); mean L0 {summary.MeanL0:F1}; {summary.EntriesWritten:N0} entries -> {outPath}");
                 return 0;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or UnauthorizedAccessException or KeyNotFoundException)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
                 return 1;
