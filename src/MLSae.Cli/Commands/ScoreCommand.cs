@@ -20,10 +20,11 @@ static class ScoreCommand
         var batch = new Option<int>("--batch-size") { Description = "Rows per ONNX Runtime run.", DefaultValueFactory = _ => SaeScorerDefaults.BatchSize };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the output file if it exists." };
         var cpu = new Option<bool>("--cpu") { Description = "Do not try CUDA." };
+        var engine = new Option<ScoringEngine>("--engine") { Description = "OnnxRuntime (batched, fast) or MLNet (ML.NET Model.Load of a zip, one row per run; for checking compatibility).", DefaultValueFactory = _ => ScoringEngine.OnnxRuntime };
 
         var command = new Command("score", "Score activations with a saved SAE and write the codes to Parquet or CSV.")
         {
-            sae, activations, data, output, topK, batch, overwrite, cpu,
+            sae, activations, data, output, topK, batch, overwrite, cpu, engine,
         };
         command.SetAction(parse =>
         {
@@ -41,6 +42,7 @@ static class ScoreCommand
                     TopK = parse.GetValue(topK),
                     BatchSize = parse.GetValue(batch),
                     Overwrite = parse.GetValue(overwrite),
+                    Engine = parse.GetValue(engine),
                     Execution = new OnnxExecutionOptions { PreferCuda = !parse.GetValue(cpu) },
                 };
                 var outPath = parse.GetValue(output)!;
@@ -51,7 +53,7 @@ static class ScoreCommand
                 var summary = ProgressDisplay.Run("scoring", progress => scorer.Score(source, outPath, progress));
                 double rate = summary.Rows / Math.Max(1e-9, summary.Elapsed.TotalSeconds);
                 AnsiConsole.MarkupLineInterpolated(
-                    $"[green]scored[/] {summary.Rows:N0} rows (d = {scorer.Weights.InputDim}, m = {scorer.Weights.FeatureCount}) on {summary.Provider} in {summary.Elapsed.TotalSeconds:F2} s ({rate:N0} rows/s); mean L0 {summary.MeanL0:F1}; {summary.EntriesWritten:N0} entries -> {outPath}");
+                    $"[green]scored[/] {summary.Rows:N0} rows (d = {scorer.Weights.InputDim}, m = {scorer.Weights.FeatureCount}) on {(options.Engine == ScoringEngine.MLNet ? "ML.NET" : summary.Provider)} in {summary.Elapsed.TotalSeconds:F2} s ({rate:N0} rows/s); mean L0 {summary.MeanL0:F1}; {summary.EntriesWritten:N0} entries -> {outPath}");
                 return 0;
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or UnauthorizedAccessException or KeyNotFoundException)

@@ -24,6 +24,7 @@ public sealed class SaeScorer : IDisposable
     readonly OrtValue _outputValue;
     readonly string[] _inputNames = [SaeOnnxDefaults.InputName];
     readonly string[] _outputNames = [SaeOnnxDefaults.FeaturesName];
+    MLNetBatchEncoder? _mlnet;
 
     /// <summary>Creates a scorer for <paramref name="weights"/>.</summary>
     public SaeScorer(SaeWeights weights, SaeScorerOptions options = default)
@@ -46,7 +47,16 @@ public sealed class SaeScorer : IDisposable
     }
 
     /// <summary>Opens the SAE saved at <paramref name="saePath"/> (model zip, .onnx or SAELens folder).</summary>
-    public static SaeScorer Open(string saePath, SaeScorerOptions options = default) => new(SaeLoader.Load(saePath), options);
+    public static SaeScorer Open(string saePath, SaeScorerOptions options = default)
+    {
+        if (options.Engine != ScoringEngine.MLNet) return new(SaeLoader.Load(saePath), options);
+        if (!File.Exists(saePath) || Directory.Exists(saePath))
+            throw new ArgumentException($"The ML.NET engine scores ML.NET model zips; '{saePath}' is not a file. Use the ONNX Runtime engine for .onnx files and SAELens folders.", nameof(saePath));
+        var sae = Transforms.SaeModelFile.Read(saePath);
+        var scorer = new SaeScorer(sae.Weights ?? throw new InvalidDataException($"'{saePath}' holds an SAE graph without encoder and decoder."), options);
+        scorer._mlnet = new MLNetBatchEncoder(saePath, sae);
+        return scorer;
+    }
 
     /// <summary>The SAE.</summary>
     public SaeWeights Weights { get; }
@@ -137,6 +147,11 @@ public sealed class SaeScorer : IDisposable
 
     void RunBatch(int n)
     {
+        if (_mlnet is not null)
+        {
+            _mlnet.Encode(_input, n, _output);
+            return;
+        }
         int b = Options.BatchSize, d = Weights.InputDim, m = Weights.FeatureCount;
         if (n == b)
         {
@@ -172,6 +187,7 @@ public sealed class SaeScorer : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _mlnet?.Dispose();
         _inputValue.Dispose();
         _outputValue.Dispose();
         _run.Dispose();

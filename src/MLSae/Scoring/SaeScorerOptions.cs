@@ -13,6 +13,15 @@ public enum ScoreOutputFormat
     Parquet,
 }
 
+/// <summary>What encodes the rows.</summary>
+public enum ScoringEngine
+{
+    /// <summary>MLSae's batched ONNX Runtime session (fast; CUDA when available).</summary>
+    OnnxRuntime,
+    /// <summary>ML.NET <c>Model.Load</c> + Transform of a saved model zip, one row per session run (slow; for checking compatibility).</summary>
+    MLNet,
+}
+
 /// <summary>How <see cref="SaeScorer"/> runs and what it writes.</summary>
 public readonly record struct SaeScorerOptions
 {
@@ -30,6 +39,8 @@ public readonly record struct SaeScorerOptions
     public ScoreOutputFormat Format { get; init; } = SaeScorerDefaults.Format;
     /// <summary>Replace an existing output file instead of refusing.</summary>
     public bool Overwrite { get; init; } = SaeScorerDefaults.Overwrite;
+    /// <summary>What encodes the rows; <see cref="ScoringEngine.MLNet"/> needs an ML.NET model zip (<see cref="SaeScorer.Open"/>).</summary>
+    public ScoringEngine Engine { get; init; } = ScoringEngine.OnnxRuntime;
     /// <summary>Device and threads.</summary>
     public OnnxExecutionOptions Execution { get; init; } = new();
 }

@@ -30,7 +30,7 @@ public class ScoreCommandTests
 
     [Fact]
     [Trait("Category", "Integration")]
-    public void AFreshProcessScoresASavedModelZipWithNoSideFiles()
+    public void FreshProcessesScoreASavedModelZipWithNoSideFilesThroughOrtAndMLNetLoad()
     {
         var w = TestSaes.Random(SaeActivation.TopK, seed: 51, k: 3);
         int rows = 10, d = w.InputDim, m = w.FeatureCount;
@@ -58,6 +58,21 @@ public class ScoreCommandTests
         {
             var refF = TestSaes.Encode(w, x.AsSpan(r * d, d));
             for (int i = 0; i < m; i++) Assert.True(Math.Abs(refF[i] - dense[r, i]) <= 1e-5, $"[{r},{i}]");
+        }
+
+        // The same zip through ML.NET's own Model.Load, in a fresh process: identical outputs (1e-6).
+        var viaMLNet = Path.Combine(dir, "mlnet.csv");
+        var (exitMl, outputMl) = RunCli("score", "--sae", zip, "--data", acts, "--out", viaMLNet, "--engine", "MLNet");
+        Assert.True(exitMl == 0, outputMl);
+        Assert.Contains("ML.NET", outputMl);
+        var a = File.ReadAllLines(outCsv);
+        var b = File.ReadAllLines(viaMLNet);
+        Assert.Equal(a.Length, b.Length);
+        for (int i = 1; i < a.Length; i++)
+        {
+            var (p, q) = (a[i].Split(','), b[i].Split(','));
+            Assert.Equal(p[..2], q[..2]);
+            Assert.True(Math.Abs(double.Parse(p[2], CultureInfo.InvariantCulture) - double.Parse(q[2], CultureInfo.InvariantCulture)) <= 1e-6);
         }
 
         var (again, message) = RunCli("score", "--sae", zip, "--data", acts, "--out", outCsv, "--cpu");
