@@ -61,7 +61,10 @@ public sealed class SaeTransformer : ITransformer, IDisposable
     /// <summary>Column names and device.</summary>
     public SaeTransformerOptions Options { get; }
 
-    /// <summary>The wrapped ONNX transformer (what <c>Model.Load</c> returns after a save).</summary>
+    /// <summary>
+    /// The wrapped ONNX transformer (what <c>Model.Load</c> returns after a save). It reads this
+    /// transformer's temp file when saved, so keep the <see cref="SaeTransformer"/> alive while using it.
+    /// </summary>
     public OnnxTransformer OnnxTransformer => _onnx;
 
     /// <inheritdoc />
