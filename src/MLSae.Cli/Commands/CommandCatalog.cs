@@ -10,5 +10,6 @@ static class CommandCatalog
         DoctorCommand.Create(),
         FetchCommand.Create(),
         ImportHfCommand.Create(),
+        ScoreCommand.Create(),
     ];
 }

@@ -1,0 +1,39 @@
+using MLSae.Activations;
+using MLSae.Persistence.SafeTensors;
+
+namespace MLSae.Scoring;
+
+/// <summary>
+/// Opens activations for scoring: a .safetensors file holding one 2-D float tensor [rows, d], or
+/// an activation-cache folder through <see cref="CacheOpener"/> (set by the activation-cache
+/// component; MLSae's scoring does not depend on it directly).
+/// </summary>
+public static class ActivationSources
+{
+    /// <summary>Opens an activation-cache folder; null until the cache component registers itself.</summary>
+    public static Func<string, IActivationSource>? CacheOpener { get; set; }
+
+    /// <summary>Opens <paramref name="path"/> (a cache folder or a .safetensors file).</summary>
+    public static IActivationSource Open(string path)
+    {
+        if (Directory.Exists(path))
+            return CacheOpener?.Invoke(path)
+                ?? throw new NotSupportedException($"'{path}' is a folder, but no activation-cache reader is registered (ActivationSources.CacheOpener). Pass a .safetensors file of activations instead.");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"Activations '{path}' do not exist. Pass an activation-cache folder or a .safetensors file with one [rows, d] tensor.", path);
+        return FromSafeTensors(path);
+    }
+
+    /// <summary>Reads the single 2-D float tensor (or the one named "activations") of a safetensors file into memory.</summary>
+    public static IActivationSource FromSafeTensors(string path, string? tensorName = null)
+    {
+        using var f = SafeTensorsFile.Open(path);
+        var candidates = f.Tensors.Values.Where(t => t.Shape.Length == 2 && t.DType is SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16).ToList();
+        var t = tensorName is not null ? f.Get(tensorName)
+            : f.Contains("activations") ? f.Get("activations")
+            : candidates.Count == 1 ? candidates[0]
+            : throw new InvalidDataException($"'{path}' holds {candidates.Count} 2-D float tensors; name one \"activations\" or pass its name.");
+        if (t.Shape.Length != 2) throw new InvalidDataException($"'{path}': tensor '{t.Name}' has shape {t.ShapeText}; expected [rows, d].");
+        return new InMemoryActivationSource(f.ReadSingles(t.Name), checked((int)t.Shape[1]));
+    }
+}
