@@ -30,11 +30,7 @@ public sealed class ActivationExtractor : IDisposable
         Hook = new HookResolver(model).Resolve(hook);
         global::Onnx.ModelProto graph;
         if (_options.Prune) graph = OnnxGraphSurgery.ExposeAndPrune(model.Graph, [Hook.TensorName]);
-        else
-        {
-            graph = model.Graph.Clone();
-            if (!graph.Graph.Output.Any(o => o.Name == Hook.TensorName)) graph.Graph.Output.Add(OnnxGraphBuilder.ValueInfo(Hook.TensorName, global::Onnx.TensorProto.Types.DataType.Float));
-        }
+        else graph = OnnxGraphSurgery.ExposeOutputs(model.Graph, [Hook.TensorName]);
         OriginalNodeCount = model.Graph.Graph.Node.Count;
         NodeCount = graph.Graph.Node.Count;
         _session = OnnxSessionFactory.Create(graph.ToByteArray(), _options.Execution);

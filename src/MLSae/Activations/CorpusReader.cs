@@ -115,7 +115,8 @@ public static class CorpusReader
                 using var doc = JsonDocument.Parse(line);
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     throw new InvalidDataException($"{file}:{lineNo} is not a JSON object; JSON lines input needs one object per line.");
-                if (!doc.RootElement.TryGetProperty(field, out var value))
+                if (!doc.RootElement.TryGetProperty(field, out var value)
+                    && !(Match(doc.RootElement.EnumerateObject().Select(p => p.Name), field) is { } alt && doc.RootElement.TryGetProperty(alt, out value)))
                     throw MissingField(file, field, doc.RootElement.EnumerateObject().Select(p => p.Name), $"line {lineNo}");
                 text = value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Null ? null : value.GetRawText();
             }
@@ -133,7 +134,7 @@ public static class CorpusReader
         using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = true });
         if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is null)
             yield break;
-        int column = Array.IndexOf(csv.HeaderRecord, field);
+        int column = Match(csv.HeaderRecord, field) is { } name ? Array.IndexOf(csv.HeaderRecord, name) : -1;
         if (column < 0) throw MissingField(file, field, csv.HeaderRecord, "the header");
         while (csv.Read())
         {
@@ -154,7 +155,7 @@ public static class CorpusReader
         try
         {
             var fields = reader.Schema.GetDataFields();
-            var df = fields.FirstOrDefault(f => f.Name == field) ?? throw MissingField(file, field, fields.Select(f => f.Name), "the schema");
+            var df = fields.FirstOrDefault(f => f.Name == Match(fields.Select(x => x.Name), field)) ?? throw MissingField(file, field, fields.Select(f => f.Name), "the schema");
             if (df.ClrType != typeof(string))
                 throw new InvalidDataException($"Parquet column '{field}' in '{file}' holds {df.ClrType.Name}, not text. Pass --text-field with a string column.");
             for (int g = 0; g < reader.RowGroupCount; g++)
@@ -173,6 +174,15 @@ public static class CorpusReader
         {
             reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    // The field as named, else the one name equal ignoring case ("text" finds "Text").
+    static string? Match(IEnumerable<string> names, string field)
+    {
+        var list = names.ToList();
+        if (list.Contains(field)) return field;
+        var loose = list.Where(n => n.Equals(field, StringComparison.OrdinalIgnoreCase)).ToList();
+        return loose.Count == 1 ? loose[0] : null;
     }
 
     static InvalidDataException MissingField(string file, string field, IEnumerable<string> found, string where) =>

@@ -43,14 +43,7 @@ public static class OnnxGraphSurgery
         pruned.SparseInitializer.AddRange(g.SparseInitializer.Where(t => needed.Contains(t.Values.Name)));
         pruned.Input.AddRange(g.Input.Where(v => needed.Contains(v.Name)));
         pruned.ValueInfo.AddRange(g.ValueInfo.Where(v => needed.Contains(v.Name) && !outputs.Contains(v.Name)));
-        foreach (var o in outputs)
-            pruned.Output.Add(g.Output.FirstOrDefault(v => v.Name == o)
-                ?? g.ValueInfo.FirstOrDefault(v => v.Name == o)
-                ?? new ValueInfoProto
-                {
-                    Name = o,
-                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
-                });
+        foreach (var o in outputs) pruned.Output.Add(OutputInfo(g, o));
 
         var result = new ModelProto
         {
@@ -62,6 +55,27 @@ public static class OnnxGraphSurgery
         result.Functions.AddRange(model.Functions);
         return result;
     }
+
+    /// <summary>A copy of <paramref name="model"/> with <paramref name="outputs"/> added as graph outputs, nothing removed.</summary>
+    public static ModelProto ExposeOutputs(ModelProto model, IReadOnlyList<string> outputs)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var copy = model.Clone();
+        foreach (var o in outputs)
+            if (!copy.Graph.Output.Any(v => v.Name == o)) copy.Graph.Output.Add(OutputInfo(copy.Graph, o));
+        return copy;
+    }
+
+    // Declared type if the graph has one; else float32 of unknown shape (no Shape at all: an empty
+    // Shape would declare a scalar and fail shape inference).
+    static ValueInfoProto OutputInfo(GraphProto g, string name) =>
+        g.Output.FirstOrDefault(v => v.Name == name)
+        ?? g.ValueInfo.FirstOrDefault(v => v.Name == name)
+        ?? new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
+        };
 
     static void AddSubgraphInputs(AttributeProto a, HashSet<string> needed)
     {
