@@ -8,5 +8,7 @@ static class CommandCatalog
     public static IEnumerable<Command> All() =>
     [
         DoctorCommand.Create(),
+        InspectCommand.Create(),
+        ExtractCommand.Create(),
     ];
 }

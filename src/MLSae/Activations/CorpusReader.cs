@@ -156,7 +156,7 @@ public static class CorpusReader
         {
             var fields = reader.Schema.GetDataFields();
             var df = fields.FirstOrDefault(f => f.Name == Match(fields.Select(x => x.Name), field)) ?? throw MissingField(file, field, fields.Select(f => f.Name), "the schema");
-            if (df.ClrType != typeof(string))
+            if (df.ClrType != typeof(string) && df.ClrType != typeof(ReadOnlyMemory<char>))
                 throw new InvalidDataException($"Parquet column '{field}' in '{file}' holds {df.ClrType.Name}, not text. Pass --text-field with a string column.");
             for (int g = 0; g < reader.RowGroupCount; g++)
             {

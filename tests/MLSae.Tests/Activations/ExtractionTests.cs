@@ -26,8 +26,11 @@ public class ExtractionTests
         using var pruned = new ActivationExtractor(MiniLm, "blocks.3.hook_resid_post", options);
         using var full = new ActivationExtractor(MiniLm, "blocks.3.hook_resid_post", options with { Prune = false });
         Assert.Equal(650, full.NodeCount);
-        // Three of six layers plus the embeddings: roughly half the nodes.
-        Assert.InRange(pruned.NodeCount, 250, 400);
+        // blocks.3.hook_resid_post is after four of six blocks (0..3): about two thirds of the nodes,
+        // and nothing of blocks 4, 5 or the pooler survives.
+        Assert.InRange(pruned.NodeCount, 400, 460);
+        using (var half = new ActivationExtractor(MiniLm, "blocks.3.hook_resid_pre", options))
+            Assert.InRange(half.NodeCount, 280, 360);   // three of six blocks: about half
         Assert.Equal(384, pruned.Dimension);
 
         var a = new InMemoryActivationSink();
@@ -40,6 +43,20 @@ public class ExtractionTests
         Assert.Equal(y.Activations.Length, x.Activations.Length);
         for (int i = 0; i < x.Activations.Length; i++)
             Assert.True(Math.Abs(x.Activations[i] - y.Activations[i]) <= 1e-5, $"element {i}: {x.Activations[i]} vs {y.Activations[i]}");
+    }
+
+    [Fact]
+    public void PruningDropsLaterBlocksAndKeepsTheSourceIntact()
+    {
+        var source = MiniLm.Graph;
+        var pruned = OnnxGraphSurgery.ExposeAndPrune(source, ["662"]);
+        Assert.Equal(["662"], pruned.Graph.Output.Select(o => o.Name));
+        Assert.DoesNotContain(pruned.Graph.Node, n => n.OpType == "Tanh");   // the pooler
+        Assert.DoesNotContain(pruned.Graph.Initializer, t => t.Name.StartsWith("encoder.layer.4.") || t.Name.StartsWith("encoder.layer.5."));
+        Assert.Contains(pruned.Graph.Initializer, t => t.Name == "encoder.layer.3.output.LayerNorm.bias");
+        Assert.Equal(650, source.Graph.Node.Count);
+        Assert.Equal(2, source.Graph.Output.Count);
+        Assert.Throws<ArgumentException>(() => OnnxGraphSurgery.ExposeAndPrune(source, ["no-such-tensor"]));
     }
 
     [Fact]
