@@ -38,7 +38,6 @@ public sealed class ActivationExtractor : IDisposable
         _inputNames = [.. _session.InputMetadata.Keys];
         int n = _options.BatchSize * _options.ContextLength;
         _ids = new long[n]; _mask = new long[n]; _types = new long[n]; _positions = new long[n];
-        for (int i = 0; i < n; i++) _positions[i] = i % _options.ContextLength;
         Dimension = ProbeDimension();
     }
 
@@ -107,22 +106,28 @@ public sealed class ActivationExtractor : IDisposable
         }
     }
 
-    /// <summary>Runs one batch and gathers the rows to store (at most <paramref name="limit"/>).</summary>
+    /// <summary>
+    /// Runs one batch and gathers the rows to store (at most <paramref name="limit"/>). The batch is
+    /// run only as wide as its longest context: trailing padding columns cost nothing (short
+    /// documents in an encoder would otherwise pay for the full context).
+    /// </summary>
     ActivationChunk RunBatch(List<PackedContext> batch, long limit, ref long special, ref long padding)
     {
-        int t = _options.ContextLength, d = Dimension;
+        int full = _options.ContextLength, d = Dimension;
+        int t = batch.Max(c => c.Filled);
         for (int b = 0; b < batch.Count; b++)
             for (int p = 0; p < t; p++)
             {
                 int i = b * t + p;
                 _ids[i] = batch[b].TokenIds[p];
                 _mask[i] = batch[b].Kinds[p] == SlotKind.Padding ? 0 : 1;
+                _positions[i] = p;
             }
         Forward(batch.Count, t);
 
         int rows = 0;
         foreach (var c in batch)
-            for (int p = 0; p < t; p++)
+            for (int p = 0; p < full; p++)
                 if (Stored(c.Kinds[p])) rows++;
         rows = (int)Math.Min(rows, limit);
         var acts = new float[rows * d];
@@ -131,7 +136,7 @@ public sealed class ActivationExtractor : IDisposable
         var positions = new int[rows];
         int r = 0;
         for (int b = 0; b < batch.Count; b++)
-            for (int p = 0; p < t; p++)
+            for (int p = 0; p < full; p++)
             {
                 var kind = batch[b].Kinds[p];
                 if (!Stored(kind))
@@ -207,6 +212,7 @@ public sealed class ActivationExtractor : IDisposable
         int probeId = sp.Cls ?? sp.Bos ?? 0;
         _ids[0] = probeId; _ids[1] = sp.Sep ?? probeId;
         _mask[0] = 1; _mask[1] = 1;
+        _positions[0] = 0; _positions[1] = 1;
         Forward(1, 2);
         return _probeDimension;
     }
@@ -221,7 +227,6 @@ public sealed class ActivationExtractor : IDisposable
         mask.AsSpan(0, batch * tokens).CopyTo(_mask);
         for (int i = 0; i < batch * tokens; i++) _positions[i] = i % tokens;
         Forward(batch, tokens);
-        for (int i = 0; i < _positions.Length; i++) _positions[i] = i % _options.ContextLength;
         return _output.AsSpan(0, batch * tokens * Dimension).ToArray();
     }
 
