@@ -116,6 +116,32 @@ public class HookResolutionTests
     }
 
     [Fact]
+    public void OnnxFileWithVocabBesideItDetectsTheBertFamily()
+    {
+        var dir = RepoPaths.NewTempDir();
+        var path = Path.Combine(dir, "mini.onnx");
+        File.WriteAllBytes(path, MiniLmResources.ModelBytes);
+        using (var s = MiniLmResources.OpenVocab()) using (var f = File.Create(Path.Combine(dir, "vocab.txt"))) s.CopyTo(f);
+        var model = ModelSources.Resolve("onnx:" + path);
+        Assert.Equal("mini", model.Name);
+        Assert.Equal(ArchitectureFamily.Bert, model.Family);
+        Assert.Equal(512, model.MaxPositions);
+        Assert.Equal(384, model.HiddenSize);
+        Assert.True(model.IsEncoder);
+        Assert.Equal("662", new HookResolver(model).Resolve("blocks.3.hook_resid_post").TensorName);
+    }
+
+    [Fact]
+    public void RegisteredSchemeIsUsedForItsPrefix()
+    {
+        string? seen = null;
+        ModelSources.RegisterScheme("testscheme", (rest, _) => { seen = rest; return ModelSources.Resolve("minilm-l6"); });
+        Assert.Same(ModelSources.Resolve("minilm-l6"), ModelSources.Resolve("testscheme:/some/dir"));
+        Assert.Equal("/some/dir", seen);
+        Assert.Contains(ModelSources.ValidForms, f => f.StartsWith("testscheme:"));
+    }
+
+    [Fact]
     public void CorruptOnnxFileIsReported()
     {
         var dir = RepoPaths.NewTempDir();
