@@ -10,6 +10,8 @@ static class CommandCatalog
         DoctorCommand.Create(),
         FetchCommand.Create(),
         ImportHfCommand.Create(),
+        InspectCommand.Create(),
+        ExtractCommand.Create(),
         ScoreCommand.Create(),
     ];
 }

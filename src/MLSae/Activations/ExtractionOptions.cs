@@ -1,0 +1,51 @@
+using MLSae.Onnx;
+
+namespace MLSae.Activations;
+
+/// <summary>How <see cref="ActivationExtractor"/> runs.</summary>
+public readonly record struct ExtractionOptions
+{
+    /// <summary>Creates options with the defaults in <see cref="ExtractionDefaults"/>.</summary>
+    public ExtractionOptions() { }
+
+    /// <summary>Tokens per context, special tokens included (SAEBench uses 128).</summary>
+    public int ContextLength { get; init; } = ExtractionDefaults.ContextLength;
+    /// <summary>Contexts per ONNX Runtime run.</summary>
+    public int BatchSize { get; init; } = ExtractionDefaults.BatchSize;
+    /// <summary>Stop after storing this many token rows; 0 for no limit.</summary>
+    public long MaxTokens { get; init; } = ExtractionDefaults.MaxTokens;
+    /// <summary>Store rows for CLS/SEP/BOS/EOS too (padding is never stored).</summary>
+    public bool IncludeSpecialTokens { get; init; } = ExtractionDefaults.IncludeSpecialTokens;
+    /// <summary>Run only the nodes the hook needs (off: the full graph with the hook added as an output).</summary>
+    public bool Prune { get; init; } = ExtractionDefaults.Prune;
+    /// <summary>Device and threads of the ONNX Runtime session.</summary>
+    public OnnxExecutionOptions Execution { get; init; } = new();
+
+    internal ExtractionOptions Validated(TransformerModel model)
+    {
+        var o = this == default ? new ExtractionOptions() : this;
+        int minimum = model.IsEncoder ? 3 : 2;
+        if (o.ContextLength < minimum)
+            throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} is too short: {model.Name} needs at least {minimum} (special tokens plus one text token).");
+        if (o.ContextLength > model.MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions). Use --context {model.MaxPositions} or less.");
+        if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1 (got {o.BatchSize}).");
+        if (o.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), $"Max tokens must be 0 (no limit) or positive (got {o.MaxTokens}).");
+        return o;
+    }
+}
+
+/// <summary>Default values of <see cref="ExtractionOptions"/>.</summary>
+public static class ExtractionDefaults
+{
+    /// <summary>As in SAEBench.</summary>
+    public const int ContextLength = 128;
+    /// <summary>32 contexts x 128 tokens: ~4k tokens per run.</summary>
+    public const int BatchSize = 32;
+    /// <summary>No limit.</summary>
+    public const long MaxTokens = 0;
+    /// <summary>Special tokens are counted, not stored.</summary>
+    public const bool IncludeSpecialTokens = false;
+    /// <summary>Prune the graph to the hook.</summary>
+    public const bool Prune = true;
+}
