@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Text.Json;
 using MLSae.Activations;
+using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Onnx;
-using MLSae.Persistence;
-using MLSae.Persistence.SafeTensors;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;
@@ -24,11 +22,19 @@ sealed record ExtractSinkRequest(string OutputDirectory, string DType, bool Over
 /// <summary>`mlsae extract`: text to a hook's activations, written through an <see cref="IActivationSink"/>.</summary>
 static class ExtractCommand
 {
-    /// <summary>
-    /// Creates the sink the rows go to. The activation cache writer plugs in here; until then an
-    /// interim writer stores one safetensors file per chunk plus summary.json.
-    /// </summary>
-    public static Func<ExtractSinkRequest, IActivationSink> SinkFactory { get; set; } = request => new ChunkFileSink(request);
+    /// <summary>Creates the sink the rows go to: an activation cache in the output folder.</summary>
+    public static Func<ExtractSinkRequest, IActivationSink> SinkFactory { get; set; } = request =>
+        new ActivationCacheSink(request.OutputDirectory, new ActivationCacheWriterOptions
+        {
+            Model = request.Model,
+            Hook = request.Hook,
+            Dimension = request.Dimension,
+            DType = ActivationDTypes.Parse(request.DType) ?? throw new ArgumentException($"--dtype '{request.DType}' is not f32 or bf16."),
+            Context = request.ContextLength,
+            SourceFiles = CorpusReader.Files(request.DataPath),
+            Resume = request.Resume,
+            Overwrite = request.Overwrite,
+        });
 
     public static Command Create()
     {
@@ -96,43 +102,5 @@ static class ExtractCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error[/] {e.Message}");
             return 1;
         }
-    }
-
-    /// <summary>
-    /// Interim output until the activation cache writer is wired in: chunk-NNNNN.safetensors
-    /// (activations F32/BF16 [rows, d], token_ids, document_ids, positions as I64), each written
-    /// atomically, then summary.json.
-    /// </summary>
-    sealed class ChunkFileSink : IActivationSink
-    {
-        readonly ExtractSinkRequest _request;
-        int _next;
-
-        public ChunkFileSink(ExtractSinkRequest request)
-        {
-            _request = request;
-            if (request.Resume) throw new ArgumentException("--resume needs the activation cache writer, which this build does not include.");
-            if (Directory.Exists(request.OutputDirectory) && Directory.EnumerateFileSystemEntries(request.OutputDirectory).Any())
-            {
-                if (!request.Overwrite)
-                    throw new IOException($"Output folder '{request.OutputDirectory}' is not empty. Pass --overwrite to replace it or choose another --out.");
-                foreach (var f in Directory.EnumerateFiles(request.OutputDirectory, "chunk-*.safetensors")) File.Delete(f);
-            }
-            Directory.CreateDirectory(request.OutputDirectory);
-        }
-
-        public void Write(ActivationChunk chunk)
-        {
-            var w = new SafeTensorsWriter()
-                .Add("activations", chunk.Activations, [chunk.Rows, chunk.Dimension], _request.DType == "bf16" ? SafeTensorDType.BF16 : SafeTensorDType.F32)
-                .Add("token_ids", Array.ConvertAll(chunk.TokenIds, x => (long)x), [chunk.Rows])
-                .Add("document_ids", chunk.DocumentIds, [chunk.Rows])
-                .Add("positions", Array.ConvertAll(chunk.Positions, x => (long)x), [chunk.Rows]);
-            w.Save(Path.Combine(_request.OutputDirectory, $"chunk-{_next++:D5}.safetensors"));
-        }
-
-        public void Complete(ExtractionSummary summary) =>
-            AtomicFile.WriteAllText(Path.Combine(_request.OutputDirectory, "summary.json"),
-                JsonSerializer.Serialize(new { summary, chunks = _next, dtype = _request.DType, data = _request.DataPath }, new JsonSerializerOptions { WriteIndented = true }));
     }
 }

@@ -26,21 +26,24 @@ public static class CorpusReader
     /// The documents under <paramref name="path"/> (a file or folder), ids counted from 0 in order.
     /// <paramref name="textField"/> names the JSON/CSV/Parquet column holding text.
     /// </summary>
-    public static IEnumerable<TextDocument> Read(string path, string textField = DefaultTextField)
+    public static IEnumerable<TextDocument> Read(string path, string textField = DefaultTextField) =>
+        ReadFiles(Files(path), textField);
+
+    /// <summary>The corpus files under <paramref name="path"/> (a file, or a folder searched recursively), in reading order.</summary>
+    public static IReadOnlyList<string> Files(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        IReadOnlyList<string> files;
         if (Directory.Exists(path))
         {
-            files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
                 .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
                 .Order(StringComparer.Ordinal).ToList();
             if (files.Count == 0)
                 throw new InvalidDataException($"Folder '{path}' holds no readable files ({string.Join(", ", Extensions)}).");
+            return files;
         }
-        else if (File.Exists(path)) files = [path];
-        else throw new FileNotFoundException($"Data path '{path}' is neither a file nor a folder.", path);
-        return ReadFiles(files, textField);
+        if (File.Exists(path)) return [path];
+        throw new FileNotFoundException($"Data path '{path}' is neither a file nor a folder.", path);
     }
 
     static IEnumerable<TextDocument> ReadFiles(IReadOnlyList<string> files, string textField)

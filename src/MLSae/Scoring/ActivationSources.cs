@@ -1,24 +1,20 @@
 using MLSae.Activations;
+using MLSae.Activations.Cache;
 using MLSae.Persistence.SafeTensors;
 
 namespace MLSae.Scoring;
 
 /// <summary>
-/// Opens activations for scoring: a .safetensors file holding one 2-D float tensor [rows, d], or
-/// an activation-cache folder through <see cref="CacheOpener"/> (set by the activation-cache
-/// component; MLSae's scoring does not depend on it directly).
+/// Opens activations for scoring and evaluation: an activation-cache folder (see
+/// <see cref="ActivationCache"/>) or a .safetensors file holding one 2-D float tensor [rows, d].
 /// </summary>
 public static class ActivationSources
 {
-    /// <summary>Opens an activation-cache folder; null until the cache component registers itself.</summary>
-    public static Func<string, IActivationSource>? CacheOpener { get; set; }
-
     /// <summary>Opens <paramref name="path"/> (a cache folder or a .safetensors file).</summary>
     public static IActivationSource Open(string path)
     {
         if (Directory.Exists(path))
-            return CacheOpener?.Invoke(path)
-                ?? throw new NotSupportedException($"'{path}' is a folder, but no activation-cache reader is registered (ActivationSources.CacheOpener). Pass a .safetensors file of activations instead.");
+            return ActivationCache.Open(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Activations '{path}' do not exist. Pass an activation-cache folder or a .safetensors file with one [rows, d] tensor.", path);
         return FromSafeTensors(path);
