@@ -86,11 +86,12 @@ public sealed class FeaturePermuter : IDisposable
     Tensor Scratch(Tensor like)
     {
         long n = like.numel();
-        if (_scratch is null || _scratch.numel() < n || _scratch.dtype != like.dtype || _scratch.device != like.device)
+        bool compatible = _scratch is not null && _scratch.dtype == like.dtype
+            && _scratch.device_type == like.device_type && _scratch.device_index == like.device_index;
+        if (!compatible || _scratch!.numel() < n)
         {
             _scratch?.Dispose();
-            long size = Math.Max(n, _scratch is null || _scratch.dtype != like.dtype || _scratch.device != like.device ? 0 : _scratch.numel());
-            _scratch = empty(size, dtype: like.dtype, device: like.device).DetachFromDisposeScope();
+            _scratch = empty(n, dtype: like.dtype, device: like.device).DetachFromDisposeScope();
         }
         return _scratch.narrow(0, 0, n).view(like.shape);
     }

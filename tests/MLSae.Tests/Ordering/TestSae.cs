@@ -73,6 +73,16 @@ static class TestTraining
     public static Result Train(float[] data, int d, int m, int steps, int batch, ReorderOptions options, TestLoss loss = TestLoss.Standard,
         double l1 = 0.01, double lr = 1e-3, int seed = 1, Action<long, TestSae, optim.Optimizer>? afterStep = null)
     {
+        // Tiny matrices: one thread avoids OpenMP hand-off costs on a shared 2-core machine (same math either way).
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try { return TrainCore(data, d, m, steps, batch, options, loss, l1, lr, seed, afterStep); }
+        finally { torch.set_num_threads(threads); }
+    }
+
+    static Result TrainCore(float[] data, int d, int m, int steps, int batch, ReorderOptions options, TestLoss loss,
+        double l1, double lr, int seed, Action<long, TestSae, optim.Optimizer>? afterStep)
+    {
         using var module = new TestSae(d, m, seed);
         using var opt = optim.Adam(module.parameters(), lr: lr);
         var (tracker, observers) = FeatureOrdering.CreateObservers(options);
