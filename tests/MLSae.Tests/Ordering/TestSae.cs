@@ -11,14 +11,14 @@ sealed class TestSae : nn.Module<Tensor, Tensor>, IFeaturePermutable, IFeatureDe
 {
     public readonly Parameter W_enc, b_enc, W_dec, b_dec;
 
-    public TestSae(int d, int m, int seed) : base(nameof(TestSae))
+    public TestSae(int d, int m, int seed, ScalarType dtype = ScalarType.Float32) : base(nameof(TestSae))
     {
         var rng = new Random(seed);
         float[] Rand(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
-        W_enc = new Parameter(tensor(Rand(m * d, 1.0 / Math.Sqrt(d))).reshape(m, d));
-        b_enc = new Parameter(tensor(Rand(m, 0.05)));
-        W_dec = new Parameter(tensor(Rand(m * d, 1.0 / Math.Sqrt(m))).reshape(m, d));
-        b_dec = new Parameter(zeros(d));
+        W_enc = new Parameter(tensor(Rand(m * d, 1.0 / Math.Sqrt(d))).reshape(m, d).to_type(dtype));
+        b_enc = new Parameter(tensor(Rand(m, 0.05)).to_type(dtype));
+        W_dec = new Parameter(tensor(Rand(m * d, 1.0 / Math.Sqrt(m))).reshape(m, d).to_type(dtype));
+        b_dec = new Parameter(zeros(d).to_type(dtype));
         RegisterComponents();
         FeatureCount = m;
     }
@@ -71,24 +71,24 @@ static class TestTraining
     }
 
     public static Result Train(float[] data, int d, int m, int steps, int batch, ReorderOptions options, TestLoss loss = TestLoss.Standard,
-        double l1 = 0.01, double lr = 1e-3, int seed = 1, Action<long, TestSae, optim.Optimizer>? afterStep = null)
+        double l1 = 0.01, double lr = 1e-3, int seed = 1, Action<long, TestSae, optim.Optimizer>? afterStep = null, ScalarType dtype = ScalarType.Float32)
     {
         // Tiny matrices: one thread avoids OpenMP hand-off costs on a shared 2-core machine (same math either way).
         int threads = torch.get_num_threads();
         torch.set_num_threads(1);
-        try { return TrainCore(data, d, m, steps, batch, options, loss, l1, lr, seed, afterStep); }
+        try { return TrainCore(data, d, m, steps, batch, options, loss, l1, lr, seed, afterStep, dtype); }
         finally { torch.set_num_threads(threads); }
     }
 
     static Result TrainCore(float[] data, int d, int m, int steps, int batch, ReorderOptions options, TestLoss loss,
-        double l1, double lr, int seed, Action<long, TestSae, optim.Optimizer>? afterStep)
+        double l1, double lr, int seed, Action<long, TestSae, optim.Optimizer>? afterStep, ScalarType dtype)
     {
-        using var module = new TestSae(d, m, seed);
+        using var module = new TestSae(d, m, seed, dtype);
         using var opt = optim.Adam(module.parameters(), lr: lr);
         var (tracker, observers) = FeatureOrdering.CreateObservers(options);
         foreach (var o in observers) o.OnTrainingStart(new TrainingStartContext(module, opt, 1, steps, null));
         int rows = data.Length / d;
-        var all = tensor(data).reshape(rows, d);
+        var all = tensor(data).reshape(rows, d).to_type(dtype);
         var losses = new double[steps];
         for (int step = 1; step <= steps; step++)
         {
@@ -112,12 +112,12 @@ static class TestTraining
             opt.zero_grad();
             lossT.backward();
             opt.step();
-            losses[step - 1] = lossT.item<float>();
+            losses[step - 1] = lossT.to_type(ScalarType.Float64).item<double>();
             using (no_grad())
             {
                 var fd = f.detach();
                 var fires = fd.gt(0).to_type(ScalarType.Float32).sum([0L]);
-                var sums = fd.sum([0L]);
+                var sums = fd.sum([0L]).to_type(ScalarType.Float32);
                 var ctx = new TrainingStepContext(step, module, opt, fires, sums, batch, losses[step - 1], null);
                 foreach (var o in observers) o.OnStepEnd(ctx);
             }
@@ -130,7 +130,7 @@ static class TestTraining
     public static float[] ToArray(Tensor t)
     {
         using var scope = NewDisposeScope();
-        return t.detach().cpu().contiguous().data<float>().ToArray();
+        return t.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
     }
 
     /// <summary>Rows of <paramref name="permuted"/> put back at their original index: result[orig[j]] = permuted[j].</summary>
