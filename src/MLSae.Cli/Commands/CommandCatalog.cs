@@ -12,6 +12,7 @@ static class CommandCatalog
         ImportHfCommand.Create(),
         InspectCommand.Create(),
         ExtractCommand.Create(),
+        ReorderCommand.Create(),
         ScoreCommand.Create(),
     ];
 }
