@@ -35,8 +35,18 @@ public sealed class MetricsEvaluator
         return accumulator.ToMetrics(_options);
     }
 
-    /// <summary>Like <see cref="Evaluate"/>, but returns the raw accumulator (firing counts, sums) for further use.</summary>
+    /// <summary>Like <c>Evaluate</c>, but returns the raw accumulator (firing counts, sums) for further use.</summary>
     public CoreMetricsAccumulator Accumulate(IActivationSource activations, ISaeForward sae,
+        IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default) =>
+        Accumulate(activations, sae, observer: null, progress, cancellationToken);
+
+    /// <summary>Evaluates while handing every batch of codes to <paramref name="observer"/> (e.g. a <see cref="Features.FeatureTableBuilder"/>).</summary>
+    public SaeMetrics Evaluate(IActivationSource activations, ISaeForward sae, ICodeObserver? observer,
+        IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default) =>
+        Accumulate(activations, sae, observer, progress, cancellationToken).ToMetrics(_options);
+
+    /// <summary>The accumulator after streaming every row, with <paramref name="observer"/> seeing each batch of codes.</summary>
+    public CoreMetricsAccumulator Accumulate(IActivationSource activations, ISaeForward sae, ICodeObserver? observer,
         IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(activations);
@@ -61,6 +71,7 @@ public sealed class MetricsEvaluator
             activations.ReadRows(row, rows, x.AsSpan(0, rows * d));
             sae.Run(x.AsSpan(0, rows * d), rows, f.AsSpan(0, rows * m), xHat.AsSpan(0, rows * d));
             accumulator.Add(x.AsSpan(0, rows * d), f.AsSpan(0, rows * m), xHat.AsSpan(0, rows * d), rows);
+            observer?.Observe(f.AsSpan(0, rows * m), rows, row);
             progress?.Report(new ProgressInfo(row + rows, total, "tokens"));
         }
         return accumulator;
