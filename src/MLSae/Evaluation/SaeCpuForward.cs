@@ -50,11 +50,13 @@ public sealed class SaeCpuForward : ISaeForward
             Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = _maxDegreeOfParallelism }, b =>
             {
                 int start = (int)((long)rows * b / blocks), end = (int)((long)rows * (b + 1) / blocks);
-                var centered = new float[d];
-                var order = _w.Activation == SaeActivation.TopK ? new int[m] : null;
+                var centered = new float[RowBlock * d];
                 var keys = _w.Activation == SaeActivation.TopK ? new float[m] : null;
-                for (int r = start; r < end; r++)
-                    RunRow(xa.AsSpan(r * d, d), fa.AsSpan(r * m, m), ra.AsSpan(r * d, d), centered, order, keys);
+                for (int r = start; r < end; r += RowBlock)
+                {
+                    int count = Math.Min(RowBlock, end - r);
+                    RunBlock(xa.AsSpan(r * d, count * d), count, fa.AsSpan(r * m, count * m), ra.AsSpan(r * d, count * d), centered, keys);
+                }
             });
             fa.AsSpan(0, rows * m).CopyTo(codes);
             ra.AsSpan(0, rows * d).CopyTo(reconstruction);
@@ -67,14 +69,31 @@ public sealed class SaeCpuForward : ISaeForward
         }
     }
 
-    void RunRow(ReadOnlySpan<float> x, Span<float> f, Span<float> xHat, float[] centered, int[]? order, float[]? keys)
+    // Rows encoded together: each encoder row (d floats) is read once per block instead of once per
+    // token, which turns the memory-bound m x d sweep into a cache-resident one.
+    const int RowBlock = 8;
+
+    void RunBlock(ReadOnlySpan<float> x, int count, Span<float> f, Span<float> xHat, float[] centered, float[]? keys)
     {
         int d = _w.InputDim, m = _w.FeatureCount;
-        TensorPrimitives.Subtract(x, _w.DecoderBias, centered);
+        for (int r = 0; r < count; r++)
+            TensorPrimitives.Subtract(x.Slice(r * d, d), _w.DecoderBias, centered.AsSpan(r * d, d));
         var enc = _w.EncoderWeights.AsSpan();
+        var c = centered.AsSpan(0, count * d);
         for (int i = 0; i < m; i++)
-            f[i] = TensorPrimitives.Dot(enc.Slice(i * d, d), centered) + _w.EncoderBias[i];
+        {
+            var row = enc.Slice(i * d, d);
+            float b = _w.EncoderBias[i];
+            for (int r = 0; r < count; r++)
+                f[r * m + i] = TensorPrimitives.Dot(row, c.Slice(r * d, d)) + b;
+        }
+        for (int r = 0; r < count; r++)
+            ActivateAndDecode(f.Slice(r * m, m), xHat.Slice(r * d, d), keys);
+    }
 
+    void ActivateAndDecode(Span<float> f, Span<float> xHat, float[]? keys)
+    {
+        int d = _w.InputDim, m = _w.FeatureCount;
         switch (_w.Activation)
         {
             case SaeActivation.ReLU:
@@ -86,7 +105,7 @@ public sealed class SaeCpuForward : ISaeForward
                     if (!(f[i] > th[i])) f[i] = 0f;
                 break;
             case SaeActivation.TopK:
-                ApplyTopK(f, _w.K, order!, keys!);
+                ApplyTopK(f, _w.K, keys!);
                 break;
             default:
                 throw new NotSupportedException($"SAE activation {_w.Activation} is not supported by the CPU forward.");
@@ -102,9 +121,8 @@ public sealed class SaeCpuForward : ISaeForward
     }
 
     /// <summary>Keeps max(0, pre) on the k largest pre-activations (ties broken by lower index), zero elsewhere.</summary>
-    internal static void ApplyTopK(Span<float> f, int k, int[] order, float[] keys)
+    internal static void ApplyTopK(Span<float> f, int k, float[] keys)
     {
-        _ = order;
         int m = f.Length;
         f.CopyTo(keys);
         // Ascending sort: the k-th largest value is keys[m - k].

@@ -29,10 +29,27 @@ public class SaeCpuForwardTests
     }
 
     [Fact]
+    public void Forward_OnOneThread_CoversFullAndPartialRowBlocks()
+    {
+        const int d = 5, m = 9, rows = 50; // 6 blocks of 8 rows and one of 2 on a single thread
+        var w = Reference.RandomWeights(d, m, SaeActivation.ReLU, 70);
+        var x = Reference.Random(rows * d, 71, 2.0);
+        var f = new float[rows * m];
+        var xHat = new float[rows * d];
+        new SaeCpuForward(w, maxDegreeOfParallelism: 1).Run(x, rows, f, xHat);
+        for (int r = 0; r < rows; r++)
+        {
+            var (rf, rx) = Reference.Forward(w, x.AsSpan(r * d, d));
+            for (int i = 0; i < m; i++) Assert.Equal(rf[i], f[r * m + i], 1e-5);
+            for (int j = 0; j < d; j++) Assert.Equal(rx[j], xHat[r * d + j], 1e-4);
+        }
+    }
+
+    [Fact]
     public void TopK_BreaksTiesByLowerIndex()
     {
         float[] f = [1f, 3f, 2f, 3f, 3f];
-        SaeCpuForward.ApplyTopK(f, 2, new int[5], new float[5]);
+        SaeCpuForward.ApplyTopK(f, 2, new float[5]);
         Assert.Equal([0f, 3f, 0f, 3f, 0f], f);
     }
 
