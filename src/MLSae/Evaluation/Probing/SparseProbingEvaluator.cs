@@ -123,34 +123,6 @@ public sealed class SparseProbingEvaluator
         return order;
     }
 
-    double ProbeAccuracy(float[] x, int width, int[] features, int[] train, int[] test, bool[] isPositive)
-    {
-        int p = features.Length;
-        var mean = new double[p];
-        var std = new double[p];
-        foreach (var i in train)
-            for (int j = 0; j < p; j++) mean[j] += x[i * width + features[j]];
-        for (int j = 0; j < p; j++) mean[j] /= train.Length;
-        foreach (var i in train)
-            for (int j = 0; j < p; j++) { double c = x[i * width + features[j]] - mean[j]; std[j] += c * c; }
-        // A constant feature gets scale 1: it standardises to 0 and the penalty keeps its weight at 0.
-        for (int j = 0; j < p; j++) { std[j] = Math.Sqrt(std[j] / train.Length); if (!(std[j] > 1e-12)) std[j] = 1; }
-
-        double[] Standardise(int[] rows)
-        {
-            var m = new double[rows.Length * p];
-            for (int r = 0; r < rows.Length; r++)
-                for (int j = 0; j < p; j++) m[r * p + j] = (x[rows[r] * width + features[j]] - mean[j]) / std[j];
-            return m;
-        }
-
-        var xTrain = Standardise(train);
-        var yTrain = train.Select(i => isPositive[i]).ToArray();
-        var model = LogisticRegression.Fit(xTrain, train.Length, p, yTrain, _options.L2);
-        var xTest = Standardise(test);
-        int correct = 0;
-        for (int r = 0; r < test.Length; r++)
-            if ((model.Probability(xTest.AsSpan(r * p, p)) >= 0.5) == isPositive[test[r]]) correct++;
-        return (double)correct / test.Length;
-    }
+    double ProbeAccuracy(float[] x, int width, int[] features, int[] train, int[] test, bool[] isPositive) =>
+        StandardizedProbe.Fit(x, width, features, train, isPositive, _options.L2).Accuracy(x, width, test, isPositive);
 }
