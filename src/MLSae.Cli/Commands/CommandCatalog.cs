@@ -13,6 +13,7 @@ static class CommandCatalog
         InspectCommand.Create(),
         ExtractCommand.Create(),
         ReorderCommand.Create(),
+        EvalCommand.Create(),
         ScoreCommand.Create(),
     ];
 }

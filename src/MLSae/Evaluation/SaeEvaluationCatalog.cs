@@ -1,0 +1,56 @@
+using MLSae.Activations;
+using MLSae.Diagnostics;
+using MLSae.Evaluation;
+using MLSae.Evaluation.Probing;
+using MLSae.Models;
+
+namespace Microsoft.ML;
+
+/// <summary>
+/// SAE evaluation operations, reached from <see cref="MLContext"/> through
+/// <see cref="SaeEvaluationCatalogExtensions.SaeEvaluation"/>, in the manner of ML.NET's
+/// <c>mlContext.BinaryClassification.Evaluate</c>.
+/// </summary>
+public sealed class SaeEvaluationCatalog
+{
+    internal SaeEvaluationCatalog(MLContext context) => Context = context;
+
+    /// <summary>The context this catalog belongs to.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>Core metrics (reconstruction, shrinkage, sparsity, feature density) of <paramref name="sae"/> on <paramref name="activations"/>.</summary>
+    public SaeMetrics Evaluate(SaeWeights sae, IActivationSource activations, MetricsEvaluatorOptions options = default,
+        IProgress<ProgressInfo>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        return Evaluate(new SaeCpuForward(sae), activations, options, progress);
+    }
+
+    /// <summary>Core metrics of any <see cref="ISaeForward"/> (e.g. an ONNX Runtime scorer).</summary>
+    public SaeMetrics Evaluate(ISaeForward sae, IActivationSource activations, MetricsEvaluatorOptions options = default,
+        IProgress<ProgressInfo>? progress = null)
+    {
+        // default(MetricsEvaluatorOptions) has BatchSize 0: treat it as "defaults".
+        if (options.BatchSize == 0) options = new MetricsEvaluatorOptions();
+        return new MetricsEvaluator(options).Evaluate(activations, sae, progress);
+    }
+
+    /// <summary>Sparse probing of SAE codes against raw activations on pooled, labelled texts.</summary>
+    public SparseProbingResult EvaluateSparseProbing(PooledProbingData data, SparseProbingOptions options = default,
+        IProgress<ProgressInfo>? progress = null)
+    {
+        if (options.TestFraction == 0) options = new SparseProbingOptions();
+        return new SparseProbingEvaluator(options).Evaluate(data, progress);
+    }
+}
+
+/// <summary>Adds <see cref="SaeEvaluationCatalog"/> to <see cref="MLContext"/>.</summary>
+public static class SaeEvaluationCatalogExtensions
+{
+    /// <summary>The SAE evaluation catalog: <c>mlContext.SaeEvaluation().Evaluate(weights, activations)</c>.</summary>
+    public static SaeEvaluationCatalog SaeEvaluation(this MLContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return new SaeEvaluationCatalog(context);
+    }
+}
