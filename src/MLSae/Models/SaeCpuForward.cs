@@ -3,145 +3,171 @@ using System.Numerics.Tensors;
 namespace MLSae.Models;
 
 /// <summary>
-/// A plain C# CPU forward pass of an <see cref="SaeWeights"/>, batched over rows and vectorised with
-/// <see cref="TensorPrimitives"/>: f = act(W_enc (x - b_dec) + b_enc), x_hat = W_dec^T f + b_dec.
-/// For tests, post-hoc ordering and small evaluations; bulk scoring goes through ONNX Runtime.
+/// Plain C# SAE forward pass from <see cref="SaeWeights"/> (ReLU, JumpReLU, TopK). Rows are
+/// processed in parallel; each row costs one m x d dot-product sweep for the encoder and a
+/// sparse sum over firing features for the decoder, so it stays fast when codes are sparse.
+/// Used for evaluation, post-hoc ordering and tests; bulk scoring goes through ONNX Runtime.
 /// Thread-safe: every call uses its own scratch.
 /// </summary>
-public sealed class SaeCpuForward
+public sealed class SaeCpuForward : ISaeForward
 {
     readonly SaeWeights _w;
+    readonly int _maxDegreeOfParallelism;
 
-    /// <summary>A forward pass over <paramref name="weights"/> (not copied).</summary>
-    public SaeCpuForward(SaeWeights weights)
+    /// <summary>Wraps <paramref name="weights"/>; <paramref name="maxDegreeOfParallelism"/> &lt;= 0 means all cores.</summary>
+    public SaeCpuForward(SaeWeights weights, int maxDegreeOfParallelism = 0)
     {
         ArgumentNullException.ThrowIfNull(weights);
         _w = weights;
+        _maxDegreeOfParallelism = maxDegreeOfParallelism <= 0 ? Environment.ProcessorCount : maxDegreeOfParallelism;
     }
 
     /// <summary>The weights used.</summary>
     public SaeWeights Weights => _w;
 
-    /// <summary>Codes for <paramref name="rows"/> rows of <paramref name="x"/> ([rows, d]) into <paramref name="codes"/> ([rows, m]).</summary>
-    public void Encode(ReadOnlySpan<float> x, int rows, Span<float> codes)
+    /// <inheritdoc />
+    public int InputDim => _w.InputDim;
+
+    /// <inheritdoc />
+    public int FeatureCount => _w.FeatureCount;
+
+    /// <inheritdoc />
+    public void Run(ReadOnlySpan<float> x, int rows, Span<float> codes, Span<float> reconstruction)
     {
-        int d = _w.InputDim, m = _w.FeatureCount;
-        Check(x.Length, (long)rows * d, "x", $"[{rows}, d={d}]");
-        Check(codes.Length, (long)rows * m, "codes", $"[{rows}, m={m}]");
-        if (rows == 0) return;
-        // Spans cannot cross into a parallel loop: pin to arrays only when large enough to matter.
-        if (rows >= 8 && (long)rows * m * d >= 1 << 22)
-        {
-            var xa = x.ToArray();
-            var ca = new float[(long)rows * m];
-            Parallel.For(0, (rows + 7) / 8, block =>
-            {
-                int r0 = block * 8, n = Math.Min(8, rows - r0);
-                EncodeRows(xa.AsSpan(r0 * d, n * d), n, ca.AsSpan(r0 * m, n * m));
-            });
-            ca.CopyTo(codes);
-        }
-        else
-            EncodeRows(x, rows, codes);
+        if (reconstruction.Length < (long)rows * _w.InputDim)
+            throw new ArgumentException($"reconstruction has {reconstruction.Length} values; {rows} rows of d={_w.InputDim} need {(long)rows * _w.InputDim}.", nameof(reconstruction));
+        Compute(x, rows, codes, reconstruction, decode: true);
     }
+
+    /// <summary>Encode then decode (same as <see cref="Run"/>).</summary>
+    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> codes, Span<float> reconstruction) => Run(x, rows, codes, reconstruction);
+
+    /// <summary>Codes only: <paramref name="rows"/> rows of <paramref name="x"/> ([rows, d]) into <paramref name="codes"/> ([rows, m]).</summary>
+    public void Encode(ReadOnlySpan<float> x, int rows, Span<float> codes) => Compute(x, rows, codes, default, decode: false);
 
     /// <summary>Reconstructions x_hat ([rows, d]) from codes ([rows, m]); zero codes are skipped.</summary>
     public void Decode(ReadOnlySpan<float> codes, int rows, Span<float> reconstruction)
     {
         int d = _w.InputDim, m = _w.FeatureCount;
-        Check(codes.Length, (long)rows * m, "codes", $"[{rows}, m={m}]");
-        Check(reconstruction.Length, (long)rows * d, "reconstruction", $"[{rows}, d={d}]");
-        for (int r = 0; r < rows; r++)
-        {
-            var f = codes.Slice(r * m, m);
-            var xh = reconstruction.Slice(r * d, d);
-            _w.DecoderBias.CopyTo(xh);
-            for (int i = 0; i < m; i++)
-                if (f[i] != 0f) TensorPrimitives.MultiplyAdd(_w.DecoderRow(i), f[i], xh, xh);
-        }
+        if (codes.Length < (long)rows * m) throw new ArgumentException($"codes has {codes.Length} values; {rows} rows of m={m} need {(long)rows * m}.", nameof(codes));
+        if (reconstruction.Length < (long)rows * d) throw new ArgumentException($"reconstruction has {reconstruction.Length} values; {rows} rows of d={d} need {(long)rows * d}.", nameof(reconstruction));
+        for (int r = 0; r < rows; r++) DecodeRow(codes.Slice(r * m, m), reconstruction.Slice(r * d, d));
     }
 
-    /// <summary>Encode then decode.</summary>
-    public void Forward(ReadOnlySpan<float> x, int rows, Span<float> codes, Span<float> reconstruction)
-    {
-        Encode(x, rows, codes);
-        Decode(codes, rows, reconstruction);
-    }
-
-    void EncodeRows(ReadOnlySpan<float> x, int rows, Span<float> codes)
+    void Compute(ReadOnlySpan<float> x, int rows, Span<float> codes, Span<float> reconstruction, bool decode)
     {
         int d = _w.InputDim, m = _w.FeatureCount;
-        Span<float> centered = d <= 4096 ? stackalloc float[d] : new float[d];
-        float[]? scratch = _w.Activation == SaeActivation.TopK ? new float[m] : null;
-        for (int r = 0; r < rows; r++)
+        if (rows < 0) throw new ArgumentOutOfRangeException(nameof(rows), rows, "Row count must be non-negative.");
+        if (x.Length < (long)rows * d) throw new ArgumentException($"x has {x.Length} values; {rows} rows of d={d} need {(long)rows * d}.", nameof(x));
+        if (codes.Length < (long)rows * m) throw new ArgumentException($"codes has {codes.Length} values; {rows} rows of m={m} need {(long)rows * m}.", nameof(codes));
+        if (rows == 0) return;
+
+        // Spans cannot cross into lambdas: copy the input once per call into a pooled array and
+        // write outputs into arrays that are then copied back (the copies are O(rows * (d + m)),
+        // negligible beside the O(rows * m * d) encoder).
+        var xa = System.Buffers.ArrayPool<float>.Shared.Rent(rows * d);
+        var fa = System.Buffers.ArrayPool<float>.Shared.Rent(rows * m);
+        var ra = decode ? System.Buffers.ArrayPool<float>.Shared.Rent(rows * d) : [];
+        try
         {
-            TensorPrimitives.Subtract(x.Slice(r * d, d), _w.DecoderBias, centered);
-            var f = codes.Slice(r * m, m);
-            for (int i = 0; i < m; i++)
-                f[i] = TensorPrimitives.Dot(_w.EncoderRow(i), centered) + _w.EncoderBias[i];
-            Activate(f, scratch);
+            x[..(rows * d)].CopyTo(xa);
+            int blocks = Math.Min(rows, _maxDegreeOfParallelism * 4);
+            Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = _maxDegreeOfParallelism }, b =>
+            {
+                int start = (int)((long)rows * b / blocks), end = (int)((long)rows * (b + 1) / blocks);
+                var centered = new float[RowBlock * d];
+                var keys = _w.Activation == SaeActivation.TopK ? new float[m] : null;
+                for (int r = start; r < end; r += RowBlock)
+                {
+                    int count = Math.Min(RowBlock, end - r);
+                    RunBlock(xa.AsSpan(r * d, count * d), count, fa.AsSpan(r * m, count * m), decode ? ra.AsSpan(r * d, count * d) : default, centered, keys);
+                }
+            });
+            fa.AsSpan(0, rows * m).CopyTo(codes);
+            if (decode) ra.AsSpan(0, rows * d).CopyTo(reconstruction);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(xa);
+            System.Buffers.ArrayPool<float>.Shared.Return(fa);
+            if (decode) System.Buffers.ArrayPool<float>.Shared.Return(ra);
         }
     }
 
-    void Activate(Span<float> pre, float[]? scratch)
+    // Rows encoded together: each encoder row (d floats) is read once per block instead of once per
+    // token, which turns the memory-bound m x d sweep into a cache-resident one.
+    const int RowBlock = 8;
+
+    void RunBlock(ReadOnlySpan<float> x, int count, Span<float> f, Span<float> xHat, float[] centered, float[]? keys)
     {
+        int d = _w.InputDim, m = _w.FeatureCount;
+        for (int r = 0; r < count; r++)
+            TensorPrimitives.Subtract(x.Slice(r * d, d), _w.DecoderBias, centered.AsSpan(r * d, d));
+        var enc = _w.EncoderWeights.AsSpan();
+        var c = centered.AsSpan(0, count * d);
+        for (int i = 0; i < m; i++)
+        {
+            var row = enc.Slice(i * d, d);
+            float b = _w.EncoderBias[i];
+            for (int r = 0; r < count; r++)
+                f[r * m + i] = TensorPrimitives.Dot(row, c.Slice(r * d, d)) + b;
+        }
+        for (int r = 0; r < count; r++)
+        {
+            Activate(f.Slice(r * m, m), keys);
+            if (!xHat.IsEmpty) DecodeRow(f.Slice(r * m, m), xHat.Slice(r * d, d));
+        }
+    }
+
+    void Activate(Span<float> f, float[]? keys)
+    {
+        int d = _w.InputDim, m = _w.FeatureCount;
         switch (_w.Activation)
         {
             case SaeActivation.ReLU:
-                TensorPrimitives.Max(pre, 0f, pre);
+                TensorPrimitives.Max(f, 0f, f);
                 break;
             case SaeActivation.JumpReLU:
                 var th = _w.Thresholds!;
-                for (int i = 0; i < pre.Length; i++) if (!(pre[i] > th[i])) pre[i] = 0f;
+                for (int i = 0; i < m; i++)
+                    if (!(f[i] > th[i])) f[i] = 0f;
                 break;
             case SaeActivation.TopK:
-                KeepTopK(pre, _w.K, scratch!);
+                ApplyTopK(f, _w.K, keys!);
                 break;
             default:
-                throw new NotSupportedException($"Activation {_w.Activation} is not supported by the CPU forward.");
+                throw new NotSupportedException($"SAE activation {_w.Activation} is not supported by the CPU forward.");
         }
     }
 
-    // Keeps the k largest pre-activations (ties: lower index first), then applies ReLU.
-    static void KeepTopK(Span<float> pre, int k, float[] scratch)
+    void DecodeRow(ReadOnlySpan<float> f, Span<float> xHat)
     {
-        pre.CopyTo(scratch);
-        float kth = SelectKthLargest(scratch.AsSpan(0, pre.Length), k);
+        int d = _w.InputDim, m = _w.FeatureCount;
+        _w.DecoderBias.CopyTo(xHat);
+        var dec = _w.DecoderWeights.AsSpan();
+        for (int i = 0; i < m; i++)
+        {
+            float fi = f[i];
+            if (fi != 0f) TensorPrimitives.MultiplyAdd(dec.Slice(i * d, d), fi, xHat, xHat);
+        }
+    }
+
+    /// <summary>Keeps max(0, pre) on the k largest pre-activations (ties broken by lower index), zero elsewhere.</summary>
+    internal static void ApplyTopK(Span<float> f, int k, float[] keys)
+    {
+        int m = f.Length;
+        f.CopyTo(keys);
+        // Ascending sort: the k-th largest value is keys[m - k].
+        Array.Sort(keys, 0, m);
+        float kth = keys[m - k];
         int above = 0;
-        for (int i = 0; i < pre.Length; i++) if (pre[i] > kth) above++;
-        int equalsToKeep = k - above;
-        for (int i = 0; i < pre.Length; i++)
+        for (int i = 0; i < m; i++) if (f[i] > kth) above++;
+        int tiesLeft = k - above;
+        for (int i = 0; i < m; i++)
         {
-            float v = pre[i];
-            bool keep = v > kth || (v == kth && equalsToKeep-- > 0);
-            pre[i] = keep && v > 0f ? v : 0f;
+            float v = f[i];
+            bool keep = v > kth || (v == kth && tiesLeft-- > 0);
+            f[i] = keep && v > 0f ? v : 0f;
         }
-    }
-
-    // Quickselect (Hoare partition) for the k-th largest value; reorders values.
-    static float SelectKthLargest(Span<float> values, int k)
-    {
-        int lo = 0, hi = values.Length - 1, target = k - 1;
-        while (lo < hi)
-        {
-            float pivot = values[(lo + hi) >>> 1];
-            int i = lo, j = hi;
-            while (i <= j)
-            {
-                while (values[i] > pivot) i++;
-                while (values[j] < pivot) j--;
-                if (i <= j) { (values[i], values[j]) = (values[j], values[i]); i++; j--; }
-            }
-            if (target <= j) hi = j;
-            else if (target >= i) lo = i;
-            else return values[target];
-        }
-        return values[target];
-    }
-
-    static void Check(int actual, long expected, string name, string shape)
-    {
-        if (actual != expected)
-            throw new ArgumentException($"{name} has {actual} values; expected {expected} for shape {shape}.", name);
     }
 }

@@ -1,3 +1,4 @@
+using MLSae.Models;
 using MLSae.Activations;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Features;

@@ -1,3 +1,4 @@
+using MLSae.Models;
 namespace MLSae.Evaluation.Features;
 
 /// <summary>

@@ -1,3 +1,4 @@
+using MLSae.Models;
 using MLSae.Diagnostics;
 
 namespace MLSae.Evaluation.Probing;

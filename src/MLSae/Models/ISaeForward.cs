@@ -1,4 +1,4 @@
-namespace MLSae.Evaluation;
+namespace MLSae.Models;
 
 /// <summary>
 /// Runs an SAE on a batch of activation rows: codes f = act(W_enc (x - b_dec) + b_enc) and
