@@ -40,6 +40,6 @@ public class SaeCpuForwardTests
         var w = PostHocTestData.RandomSae(4, 6, 1);
         var fwd = new SaeCpuForward(w);
         var e = Assert.Throws<ArgumentException>(() => fwd.Encode(new float[7], 2, new float[12]));
-        Assert.Contains("[2, d=4]", e.Message);
+        Assert.Contains("2 rows of d=4 need 8", e.Message);
     }
 }
