@@ -1,4 +1,5 @@
 using MLSae.Models;
+using MLSae.Persistence;
 using MLSae.Persistence.Onnx;
 using MLSae.Persistence.SaeLens;
 using MLSae.Transforms;
@@ -12,9 +13,10 @@ public static class SaeLoader
     public static SaeWeights Load(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (Directory.Exists(path)) return SaeLensReader.Read(path);
+        if (Directory.Exists(path))
+            return RunFolder.SaePath(path) is { } runSae ? Require(SaeOnnx.ReadFile(runSae), runSae) : SaeLensReader.Read(path);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"SAE '{path}' does not exist. Pass an ML.NET model zip, an MLSae .onnx file or an SAELens folder.", path);
+            throw new FileNotFoundException($"SAE '{path}' does not exist. Pass an ML.NET model zip, an MLSae .onnx file, a training run folder (holding sae.onnx) or an SAELens folder.", path);
         if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
             return Require(SaeOnnx.ReadFile(path), path);
         if (Path.GetFileName(path) == SaeLensFiles.Config)
