@@ -53,7 +53,7 @@ public sealed class JumpReluSae : SaeModule
             mask = (z > thetaFixed).to(ScalarType.Float32);
             var window = ((z - thetaFixed).abs() < _bandwidth / 2).to(ScalarType.Float32);
             codeSte = window * (thetaFixed / -_bandwidth);            // d f / d theta per token
-            l0Ste = window.sum(0) / (-_bandwidth * z.shape[0]);       // d L0 / d theta
+            l0Ste = window.sum(dim: 0) / (-_bandwidth * z.shape[0]);       // d L0 / d theta
         }
         var f = z * mask + codeSte * zeroWithThetaGrad;
         var l0 = mask.sum(-1).mean() + (l0Ste * zeroWithThetaGrad).sum();

@@ -37,8 +37,8 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
         {
             var dec = randn(featureCount, inputDim, generator: generator);
             dec.div_(dec.norm(1, keepdim: true));
+            W_enc = new Parameter(dec.clone());   // a Parameter takes over its tensor's handle
             W_dec = new Parameter(dec);
-            W_enc = new Parameter(dec.clone());
             b_enc = new Parameter(zeros(featureCount));
             b_dec = new Parameter(zeros(inputDim));
         }

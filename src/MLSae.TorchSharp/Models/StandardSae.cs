@@ -35,7 +35,7 @@ public sealed class StandardSae : SaeModule
         long batch = x.shape[0];
         // f >= 0, so |f| = f; summing over the batch first keeps the L1 term O(m) after one reduction.
         var l1 = _weighting == L1Weighting.DecoderNorm
-            ? (f.sum(0) * W_dec.norm(1)).sum() / batch
+            ? (f.sum(dim: 0) * W_dec.square().sum(1).sqrt()).sum() / batch
             : f.sum() / batch;
         var sparsity = l1 * context.SparsityCoefficient;
         return new SaeForward { Loss = recon + sparsity, ReconstructionLoss = recon, SparsityLoss = sparsity, Reconstruction = xHat, Codes = f };

@@ -38,7 +38,7 @@ static class TrainingInitialization
         {
             var prev = guess;
             var w = 1.0 / (p - guess).norm(1).clamp_min(1e-12);
-            guess = (w.unsqueeze(1) * p).sum(0) / w.sum();
+            guess = (w.unsqueeze(1) * p).sum(dim: 0) / w.sum();
             if ((guess - prev).norm().item<double>() < tolerance) break;
         }
         return guess.to(ScalarType.Float32);
