@@ -8,5 +8,6 @@ static class CommandCatalog
     public static IEnumerable<Command> All() =>
     [
         DoctorCommand.Create(),
+        TrainCommand.Create(),
     ];
 }
