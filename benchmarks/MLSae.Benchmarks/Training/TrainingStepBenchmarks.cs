@@ -12,7 +12,7 @@ namespace MLSae.Benchmarks.Training;
 /// matrix-product rate. A standard step is 10 B d m FLOP (2 products forward, 3 backward):
 /// GFLOP/s = 10 B d m / time. MatMul does B x d x m once (2 B d m FLOP) as the baseline rate.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 3)]
+[InProcess, WarmupCount(1), IterationCount(3)]  // in process: the patched libLibTorchSharp is in the main build output only
 public class TrainingStepBenchmarks
 {
     [Params(SaeArchitecture.Standard, SaeArchitecture.TopK)]
