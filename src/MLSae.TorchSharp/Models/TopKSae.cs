@@ -37,24 +37,13 @@ public sealed class TopKSae : SaeModule
         return zeros_like(pre).scatter_(1, idx, vals);
     }
 
-    /// <summary>
-    /// x_hat = b_dec + sum_j vals[:, j] W_dec[idx[:, j]], one [B,d] gather per rank j: O(B k d) instead of the dense
-    /// O(B m d) product, and autograd's backward is an index_add into W_dec's gradient plus a row-wise dot per rank.
-    /// </summary>
-    Tensor SparseDecode(Tensor idx, Tensor vals)
-    {
-        Tensor xHat = b_dec.expand(idx.shape[0], InputDim);
-        for (int j = 0; j < K; j++)
-            xHat = xHat + W_dec.index_select(0, idx.select(1, j)) * vals.narrow(1, j, 1);
-        return xHat;
-    }
-
     /// <inheritdoc />
     public override SaeForward Forward(Tensor x, SaeLossContext context)
     {
         var pre = nn.functional.relu(PreActivations(x));
         var (vals, idx) = pre.topk(K, dim: -1);
-        var xHat = SparseDecode(idx, vals);
+        var f = zeros_like(pre).scatter(1, idx, vals);
+        var xHat = Decode(f);
         var recon = (xHat - x).square().sum(-1).mean();
         var aux = AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
         return new SaeForward
