@@ -41,6 +41,17 @@ static class TrainCommand
         };
         command.SetAction(parse =>
         {
+            try { return Run(parse); }
+            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or TrainingDivergedException or JsonException)
+            {
+                Console.Error.WriteLine($"mlsae train: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+
+        int Run(ParseResult parse)
+        {
             var o = new SaeTrainingOptions();
             if (parse.GetValue(config) is { } path)
             {
@@ -72,8 +83,7 @@ static class TrainCommand
             var last = result.Metrics.Count > 0 ? result.Metrics[^1] : null;
             Console.WriteLine($"trained {result.Steps} steps ({result.Tokens:N0} tokens); L0 {last?.L0:F1}, explained variance {last?.ExplainedVariance:F3}; wrote {runDir}");
             return 0;
-        });
-        return command;
+        }
     }
 
     // Interim layout until the shared SAE persistence lands: feature-major tensors in raw activation space.
