@@ -12,6 +12,7 @@ static class CommandCatalog
         ImportHfCommand.Create(),
         InspectCommand.Create(),
         ExtractCommand.Create(),
+        TrainCommand.Create(),
         ReorderCommand.Create(),
         EvalCommand.Create(),
         ScoreCommand.Create(),

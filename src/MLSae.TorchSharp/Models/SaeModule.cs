@@ -1,0 +1,125 @@
+using MLSae.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLSae.Models;
+
+/// <summary>
+/// Base of the trainable SAEs, in feature-major layout like <see cref="SaeWeights"/>:
+/// W_enc [m,d], b_enc [m], W_dec [m,d], b_dec [d]. It works in the trainer's (normalised)
+/// activation space; <see cref="SaeModuleConversion"/> folds the scale back at export.
+/// Subclasses supply the activation and the loss.
+/// </summary>
+public abstract class SaeModule : nn.Module, IFeaturePermutable
+{
+    /// <summary>Encoder weights [m, d].</summary>
+    public Parameter W_enc { get; }
+    /// <summary>Encoder bias [m].</summary>
+    public Parameter b_enc { get; }
+    /// <summary>Decoder weights [m, d]; row i is feature i's direction.</summary>
+    public Parameter W_dec { get; }
+    /// <summary>Decoder bias [d] (subtracted before encoding).</summary>
+    public Parameter b_dec { get; }
+    /// <summary>[m] int64: tokens since each feature last fired.</summary>
+    public Tensor TokensSinceFired { get; }
+    /// <summary>[m] int64: tokens on which each feature fired over the run.</summary>
+    public Tensor FireTotals { get; }
+    /// <summary>[m] float32: firing counts since the last metrics row (dense fraction).</summary>
+    public Tensor FireWindow { get; }
+
+    /// <summary>Allocates parameters with random unit-norm decoder rows and a tied encoder (W_enc = W_dec).</summary>
+    protected SaeModule(string name, int inputDim, int featureCount, Generator? generator) : base(name)
+    {
+        InputDim = inputDim;
+        FeatureCount = featureCount;
+        using (no_grad())
+        {
+            var dec = randn(featureCount, inputDim, generator: generator);
+            dec.div_(dec.norm(1, keepdim: true));
+            W_enc = new Parameter(dec.clone());   // a Parameter takes over its tensor's handle
+            W_dec = new Parameter(dec);
+            b_enc = new Parameter(zeros(featureCount));
+            b_dec = new Parameter(zeros(inputDim));
+        }
+        TokensSinceFired = zeros(featureCount, dtype: ScalarType.Int64);
+        FireTotals = zeros(featureCount, dtype: ScalarType.Int64);
+        FireWindow = zeros(featureCount);
+        register_parameter("W_enc", W_enc);
+        register_parameter("b_enc", b_enc);
+        register_parameter("W_dec", W_dec);
+        register_parameter("b_dec", b_dec);
+        register_buffer("tokens_since_fired", TokensSinceFired);
+        register_buffer("fire_totals", FireTotals);
+        register_buffer("fire_window", FireWindow);
+    }
+
+    /// <summary>d.</summary>
+    public int InputDim { get; }
+    /// <inheritdoc />
+    public int FeatureCount { get; }
+    /// <summary>The architecture this module trains.</summary>
+    public abstract SaeArchitecture Architecture { get; }
+    /// <summary>Whether decoder rows are kept at unit norm (gradient projection + renormalisation).</summary>
+    public virtual bool UnitNormDecoder => true;
+
+    /// <summary>Pre-activations W_enc (x - b_dec) + b_enc, [B, m]; b_dec is folded into the bias so the backward pass needs no [B,d] x [d,m] product for it.</summary>
+    public Tensor PreActivations(Tensor x) => addmm(b_enc - mv(W_enc, b_dec), x, W_enc.t(), 1, 1);
+
+    /// <summary>x_hat = f W_dec + b_dec for dense codes f [B, m].</summary>
+    public Tensor Decode(Tensor codes) => addmm(b_dec, codes, W_dec, 1, 1);
+
+    /// <summary>Forward pass and loss on a (normalised) batch x [B, d].</summary>
+    public abstract SaeForward Forward(Tensor x, SaeLossContext context);
+
+    /// <summary>Inference codes [B, m] (no straight-through terms, no batch coupling beyond a learned threshold).</summary>
+    public abstract Tensor Encode(Tensor x);
+
+    /// <summary>Called after backward, before the optimizer step: removes the gradient component along each decoder row.</summary>
+    public virtual void BeforeOptimizerStep()
+    {
+        if (!UnitNormDecoder || W_dec.grad is not { } g) return;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        // Rows are unit norm, so the parallel component is (g . w) w.
+        var dots = (g * W_dec).sum(1, keepdim: true);
+        g.sub_(dots * W_dec);
+    }
+
+    /// <summary>Called after the optimizer step: renormalises decoder rows.</summary>
+    public virtual void AfterOptimizerStep(SaeLossContext context)
+    {
+        if (!UnitNormDecoder) return;
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        W_dec.div_(W_dec.norm(1, keepdim: true));
+    }
+
+    /// <summary>Inference thresholds for export ([m]) or null.</summary>
+    public virtual float[]? ExportThresholds() => null;
+
+    /// <summary>The inference activation stored in <see cref="SaeWeights"/>.</summary>
+    public abstract SaeActivation InferenceActivation { get; }
+
+    /// <summary>k stored in <see cref="SaeWeights"/> (TopK activation), 0 otherwise.</summary>
+    public virtual int ExportK => 0;
+
+    /// <summary>Loads inference thresholds from <see cref="SaeWeights"/>.</summary>
+    public virtual void ImportThresholds(float[]? thresholds) { }
+
+    /// <inheritdoc />
+    public virtual IEnumerable<(Parameter Parameter, long FeatureDim)> FeatureParameters()
+    {
+        yield return (W_enc, 0);
+        yield return (b_enc, 0);
+        yield return (W_dec, 0);
+    }
+
+    /// <inheritdoc />
+    public virtual IEnumerable<(Tensor Buffer, long FeatureDim)> FeatureBuffers()
+    {
+        yield return (TokensSinceFired, 0);
+        yield return (FireTotals, 0);
+        yield return (FireWindow, 0);
+    }
+}

@@ -1,0 +1,55 @@
+using MLSae.Training;
+using static TorchSharp.torch;
+
+namespace MLSae.Models;
+
+/// <summary>
+/// TopK SAE (Gao et al.; dictionary_learning TopKTrainer): f keeps the k largest ReLU'd
+/// pre-activations per token; loss = mean_t ||x - x_hat||^2 + AuxK on dead features.
+/// </summary>
+public sealed class TopKSae : SaeModule
+{
+    readonly double _auxKCoefficient;
+
+    /// <summary>Creates a randomly initialised TopK SAE.</summary>
+    public TopKSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null)
+        : base(nameof(TopKSae), inputDim, featureCount, generator)
+    {
+        if (k <= 0 || k > featureCount) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, m={featureCount}].");
+        K = k;
+        _auxKCoefficient = auxKCoefficient;
+    }
+
+    /// <summary>Active features per token.</summary>
+    public int K { get; }
+    /// <inheritdoc />
+    public override SaeArchitecture Architecture => SaeArchitecture.TopK;
+    /// <inheritdoc />
+    public override SaeActivation InferenceActivation => SaeActivation.TopK;
+    /// <inheritdoc />
+    public override int ExportK => K;
+
+    /// <inheritdoc />
+    public override Tensor Encode(Tensor x)
+    {
+        var pre = nn.functional.relu(PreActivations(x));
+        var (vals, idx) = pre.topk(K, dim: -1);
+        return zeros_like(pre).scatter_(1, idx, vals);
+    }
+
+    /// <inheritdoc />
+    public override SaeForward Forward(Tensor x, SaeLossContext context)
+    {
+        var pre = nn.functional.relu(PreActivations(x));
+        var (vals, idx) = pre.topk(K, dim: -1);
+        var f = zeros_like(pre).scatter(1, idx, vals);
+        var xHat = Decode(f);
+        var recon = (xHat - x).square().sum(-1).mean();
+        var aux = AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
+        return new SaeForward
+        {
+            Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux,
+            Reconstruction = xHat, CodeIndices = idx, CodeValues = vals,
+        };
+    }
+}

@@ -1,0 +1,203 @@
+using MLSae.Models;
+
+namespace MLSae.Training;
+
+/// <summary>How the learning rate moves after warm-up.</summary>
+public enum LearningRateSchedule
+{
+    /// <summary>Constant after warm-up.</summary>
+    Constant,
+    /// <summary>Cosine decay from the peak to the floor over the remaining steps.</summary>
+    Cosine,
+    /// <summary>Linear decay from the peak to the floor over the remaining steps.</summary>
+    Linear,
+}
+
+/// <summary>How the L1 penalty of <see cref="SaeArchitecture.Standard"/> weights each code.</summary>
+public enum L1Weighting
+{
+    /// <summary>Plain sum of |f_i|; decoder rows kept at unit norm (StandardTrainer).</summary>
+    None,
+    /// <summary>|f_i| x ||W_dec row i||; decoder norms left free (the "April update").</summary>
+    DecoderNorm,
+}
+
+/// <summary>Initial value of the decoder bias b_dec (in normalised space).</summary>
+public enum DecoderBiasInit
+{
+    /// <summary>Architecture default: geometric median for TopK-family, mean otherwise.</summary>
+    Auto,
+    /// <summary>Zeros.</summary>
+    Zeros,
+    /// <summary>Mean of a sample of activations.</summary>
+    Mean,
+    /// <summary>Geometric median of a sample of activations (Weiszfeld iterations).</summary>
+    GeometricMedian,
+}
+
+/// <summary>Constant defaults of <see cref="SaeTrainingOptions"/>.</summary>
+public static class SaeTrainingDefaults
+{
+    /// <summary>Default architecture.</summary>
+    public const SaeArchitecture Architecture = SaeArchitecture.Standard;
+    /// <summary>m = expansion x d when <see cref="SaeTrainingOptions.FeatureCount"/> is 0.</summary>
+    public const int Expansion = 8;
+    /// <summary>L1 coefficient (standard).</summary>
+    public const double L1Coefficient = 0.04;
+    /// <summary>k (topk, batchtopk, matryoshka).</summary>
+    public const int K = 32;
+    /// <summary>Target L0 (jumprelu).</summary>
+    public const double TargetL0 = 20;
+    /// <summary>JumpReLU L0 penalty coefficient (sparsity_penalty of the original baseline).</summary>
+    public const double JumpReluSparsityCoefficient = 1.0;
+    /// <summary>JumpReLU straight-through rectangle-kernel bandwidth.</summary>
+    public const double JumpReluBandwidth = 0.001;
+    /// <summary>JumpReLU initial threshold.</summary>
+    public const double JumpReluInitialThreshold = 0.001;
+    /// <summary>AuxK loss weight (1/32 as in OpenAI's TopK paper).</summary>
+    public const double AuxKCoefficient = 1.0 / 32;
+    /// <summary>Peak learning rate.</summary>
+    public const double LearningRate = 3e-4;
+    /// <summary>Adam beta1.</summary>
+    public const double Beta1 = 0.9;
+    /// <summary>Adam beta2.</summary>
+    public const double Beta2 = 0.999;
+    /// <summary>Adam epsilon.</summary>
+    public const double AdamEpsilon = 1e-8;
+    /// <summary>Tokens per micro-batch.</summary>
+    public const int BatchSize = 4096;
+    /// <summary>Micro-batches per optimizer step.</summary>
+    public const int GradientAccumulation = 1;
+    /// <summary>Optimizer steps.</summary>
+    public const long Steps = 10_000;
+    /// <summary>Learning-rate warm-up steps.</summary>
+    public const long WarmupSteps = 1000;
+    /// <summary>Sparsity (L1 / L0) penalty warm-up steps.</summary>
+    public const long SparsityWarmupSteps = 1000;
+    /// <summary>Learning-rate floor as a fraction of the peak.</summary>
+    public const double LearningRateFloor = 0.0;
+    /// <summary>Gradient-norm clipping (0 = off).</summary>
+    public const double GradientClipNorm = 0;
+    /// <summary>Decay of the moving-average activation norm for adaptive L1.</summary>
+    public const double AdaptiveL1Decay = 0.99;
+    /// <summary>A feature that has not fired for this many tokens is dead (metrics, AuxK).</summary>
+    public const long DeadFeatureTokens = 10_000_000;
+    /// <summary>Frequency above which a feature counts as dense.</summary>
+    public const double DenseFrequency = 0.1;
+    /// <summary>BatchTopK: step from which the inference threshold is tracked.</summary>
+    public const long ThresholdStartStep = 1000;
+    /// <summary>BatchTopK: decay of the threshold's moving average.</summary>
+    public const double ThresholdDecay = 0.999;
+    /// <summary>Rows used to estimate the normalisation scale and the b_dec init.</summary>
+    public const int InitSampleRows = 32_768;
+    /// <summary>Metrics every N steps.</summary>
+    public const int LogEvery = 100;
+    /// <summary>Checkpoint every N steps (0 = only at the end).</summary>
+    public const int CheckpointEvery = 1000;
+    /// <summary>Seed.</summary>
+    public const int Seed = 42;
+}
+
+/// <summary>
+/// Every option of SAE training. <c>new SaeTrainingOptions()</c> applies <see cref="SaeTrainingDefaults"/>;
+/// serialisable as JSON (a run's resolved config is saved as <c>config.json</c>).
+/// </summary>
+public readonly record struct SaeTrainingOptions
+{
+    /// <summary>Options with every default.</summary>
+    public SaeTrainingOptions() { }
+
+    /// <summary>Architecture (decides the loss).</summary>
+    public SaeArchitecture Architecture { get; init; } = SaeTrainingDefaults.Architecture;
+    /// <summary>m; 0 means <see cref="Expansion"/> x d.</summary>
+    public int FeatureCount { get; init; }
+    /// <summary>Expansion factor used when <see cref="FeatureCount"/> is 0.</summary>
+    public int Expansion { get; init; } = SaeTrainingDefaults.Expansion;
+    /// <summary>L1 coefficient (standard).</summary>
+    public double L1Coefficient { get; init; } = SaeTrainingDefaults.L1Coefficient;
+    /// <summary>L1 weighting (standard): none, or by decoder norm (April update).</summary>
+    public L1Weighting L1Weighting { get; init; } = L1Weighting.None;
+    /// <summary>Scale L1 by batch activation norm / its moving average (the original Run 9).</summary>
+    public bool AdaptiveL1 { get; init; }
+    /// <summary>Decay of the adaptive-L1 moving average.</summary>
+    public double AdaptiveL1Decay { get; init; } = SaeTrainingDefaults.AdaptiveL1Decay;
+    /// <summary>k active features per token (topk), or k x batch per batch (batchtopk, matryoshka).</summary>
+    public int K { get; init; } = SaeTrainingDefaults.K;
+    /// <summary>AuxK loss weight (topk family); 0 disables.</summary>
+    public double AuxKCoefficient { get; init; } = SaeTrainingDefaults.AuxKCoefficient;
+    /// <summary>Target L0 (jumprelu).</summary>
+    public double TargetL0 { get; init; } = SaeTrainingDefaults.TargetL0;
+    /// <summary>JumpReLU L0-penalty coefficient.</summary>
+    public double JumpReluSparsityCoefficient { get; init; } = SaeTrainingDefaults.JumpReluSparsityCoefficient;
+    /// <summary>JumpReLU STE bandwidth.</summary>
+    public double JumpReluBandwidth { get; init; } = SaeTrainingDefaults.JumpReluBandwidth;
+    /// <summary>JumpReLU initial threshold.</summary>
+    public double JumpReluInitialThreshold { get; init; } = SaeTrainingDefaults.JumpReluInitialThreshold;
+    /// <summary>Matryoshka prefix sizes as fractions of m, increasing, last 1; null = 1/16, 1/8, 1/4, 1/2, 1.</summary>
+    public double[]? MatryoshkaPrefixFractions { get; init; }
+    /// <summary>Matryoshka loss weights per prefix; null = equal weights summing to 1.</summary>
+    public double[]? MatryoshkaWeights { get; init; }
+    /// <summary>BatchTopK/Matryoshka: first step at which the inference threshold is tracked.</summary>
+    public long ThresholdStartStep { get; init; } = SaeTrainingDefaults.ThresholdStartStep;
+    /// <summary>BatchTopK/Matryoshka: moving-average decay of the threshold.</summary>
+    public double ThresholdDecay { get; init; } = SaeTrainingDefaults.ThresholdDecay;
+
+    /// <summary>Peak learning rate.</summary>
+    public double LearningRate { get; init; } = SaeTrainingDefaults.LearningRate;
+    /// <summary>Schedule after warm-up.</summary>
+    public LearningRateSchedule LearningRateSchedule { get; init; } = LearningRateSchedule.Constant;
+    /// <summary>Linear learning-rate warm-up steps.</summary>
+    public long WarmupSteps { get; init; } = SaeTrainingDefaults.WarmupSteps;
+    /// <summary>Floor of the decay as a fraction of <see cref="LearningRate"/>.</summary>
+    public double LearningRateFloor { get; init; } = SaeTrainingDefaults.LearningRateFloor;
+    /// <summary>Sparsity-penalty (L1 / L0) linear warm-up steps.</summary>
+    public long SparsityWarmupSteps { get; init; } = SaeTrainingDefaults.SparsityWarmupSteps;
+    /// <summary>Adam beta1.</summary>
+    public double Beta1 { get; init; } = SaeTrainingDefaults.Beta1;
+    /// <summary>Adam beta2.</summary>
+    public double Beta2 { get; init; } = SaeTrainingDefaults.Beta2;
+    /// <summary>Adam epsilon.</summary>
+    public double AdamEpsilon { get; init; } = SaeTrainingDefaults.AdamEpsilon;
+    /// <summary>Gradient-norm clipping; 0 disables.</summary>
+    public double GradientClipNorm { get; init; } = SaeTrainingDefaults.GradientClipNorm;
+
+    /// <summary>Tokens per micro-batch.</summary>
+    public int BatchSize { get; init; } = SaeTrainingDefaults.BatchSize;
+    /// <summary>Micro-batches per optimizer step.</summary>
+    public int GradientAccumulation { get; init; } = SaeTrainingDefaults.GradientAccumulation;
+    /// <summary>Optimizer steps (ignored when <see cref="Tokens"/> &gt; 0).</summary>
+    public long Steps { get; init; } = SaeTrainingDefaults.Steps;
+    /// <summary>Training tokens; when positive, steps = ceil(tokens / (batch x accumulation)).</summary>
+    public long Tokens { get; init; }
+
+    /// <summary>Scale activations so E||x||^2 = d (folded back at export).</summary>
+    public bool NormalizeActivations { get; init; } = true;
+    /// <summary>Initial decoder bias.</summary>
+    public DecoderBiasInit DecoderBiasInit { get; init; } = DecoderBiasInit.Auto;
+    /// <summary>Rows sampled for the normalisation scale and b_dec init.</summary>
+    public int InitSampleRows { get; init; } = SaeTrainingDefaults.InitSampleRows;
+    /// <summary>Standard: resample features dead over this many steps, every this many steps (0 = off).</summary>
+    public long ResampleEverySteps { get; init; }
+    /// <summary>A feature that has not fired for this many tokens counts as dead.</summary>
+    public long DeadFeatureTokens { get; init; } = SaeTrainingDefaults.DeadFeatureTokens;
+    /// <summary>Frequency above which a feature counts as dense.</summary>
+    public double DenseFrequency { get; init; } = SaeTrainingDefaults.DenseFrequency;
+
+    /// <summary>Metrics (metrics.csv and progress) every N steps.</summary>
+    public int LogEvery { get; init; } = SaeTrainingDefaults.LogEvery;
+    /// <summary>Checkpoint every N steps; 0 = only at the end. Needs a run directory.</summary>
+    public int CheckpointEvery { get; init; } = SaeTrainingDefaults.CheckpointEvery;
+    /// <summary>Seed for initialisation, batch order and resampling.</summary>
+    public int Seed { get; init; } = SaeTrainingDefaults.Seed;
+    /// <summary>On Linux, keep freed large blocks in the heap (mallopt) so per-step tensors do not page-fault.</summary>
+    public bool TuneAllocator { get; init; } = true;
+
+    /// <summary>m for input width <paramref name="inputDim"/>.</summary>
+    public int ResolveFeatureCount(int inputDim) => FeatureCount > 0 ? FeatureCount : checked(Expansion * inputDim);
+
+    /// <summary>Tokens per optimizer step.</summary>
+    public long TokensPerStep => (long)BatchSize * GradientAccumulation;
+
+    /// <summary>Total optimizer steps.</summary>
+    public long ResolveSteps() => Tokens > 0 ? (Tokens + TokensPerStep - 1) / TokensPerStep : Steps;
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using MLSae.Models;
+using MLSae.Persistence.SafeTensors;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MLSae.Training;
+
+/// <summary>Trainer state outside the tensors, stored as JSON in the checkpoint's metadata.</summary>
+sealed record TrainerState
+{
+    public long Step { get; init; }
+    public long Tokens { get; init; }
+    public long TotalSteps { get; init; }
+    public double Scale { get; init; }
+    public double AdaptiveNormAverage { get; init; }
+    public ulong RngState { get; init; }
+    public string BatchSource { get; init; } = "";
+    public Dictionary<string, string> Observers { get; init; } = [];
+    public string Architecture { get; init; } = "";
+    public int InputDim { get; init; }
+    public int FeatureCount { get; init; }
+}
+
+/// <summary>
+/// One file, <c>checkpoint.safetensors</c>, written atomically: module parameters and buffers,
+/// Adam moments and step counts, and <see cref="TrainerState"/>. Exact float32 round trip, so a resume is bit-for-bit.
+/// </summary>
+static class TrainingCheckpoint
+{
+    public const string FileName = "checkpoint.safetensors";
+    const string StateKey = "mlsae.trainer_state";
+
+    public static void Save(string path, SaeModule module, Adam optimizer, TrainerState state)
+    {
+        var writer = new SafeTensorsWriter();
+        foreach (var (name, p) in module.named_parameters()) AddTensor(writer, "module." + name, p);
+        foreach (var (name, b) in module.named_buffers()) AddTensor(writer, "module." + name, b);
+        var states = optimizer.state_dict().State;
+        for (int i = 0; i < states.Count; i++)
+        {
+            var s = (Adam.State)states[i];
+            AddTensor(writer, $"adam.{i}.exp_avg", s.exp_avg);
+            AddTensor(writer, $"adam.{i}.exp_avg_sq", s.exp_avg_sq);
+            writer.AddMetadata($"adam.{i}.step", s.step.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        writer.AddMetadata(StateKey, JsonSerializer.Serialize(state));
+        writer.Save(path);
+    }
+
+    public static TrainerState Load(string path, SaeModule module, Adam optimizer)
+    {
+        using var file = SafeTensorsFile.Open(path);
+        if (!file.Metadata.TryGetValue(StateKey, out var json))
+            throw new InvalidDataException($"'{path}' is not an MLSae training checkpoint (no trainer state). Start a fresh run without --resume.");
+        var state = JsonSerializer.Deserialize<TrainerState>(json)!;
+        if (state.InputDim != module.InputDim || state.FeatureCount != module.FeatureCount || state.Architecture != module.Architecture.ToString())
+            throw new InvalidDataException($"Checkpoint '{path}' is {state.Architecture} d={state.InputDim} m={state.FeatureCount}, but the options ask for " +
+                $"{module.Architecture} d={module.InputDim} m={module.FeatureCount}. Resume with the run's config.json or use a new --out folder.");
+        using var _ = no_grad();
+        foreach (var (name, p) in module.named_parameters()) ReadTensor(file, "module." + name, p);
+        foreach (var (name, b) in module.named_buffers()) ReadTensor(file, "module." + name, b);
+        var states = optimizer.state_dict().State;
+        for (int i = 0; i < states.Count; i++)
+        {
+            var s = (Adam.State)states[i];
+            ReadTensor(file, $"adam.{i}.exp_avg", s.exp_avg);
+            ReadTensor(file, $"adam.{i}.exp_avg_sq", s.exp_avg_sq);
+            s.step = long.Parse(file.Metadata[$"adam.{i}.step"], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return state;
+    }
+
+    static void AddTensor(SafeTensorsWriter writer, string name, Tensor t)
+    {
+        using var c = t.detach().cpu().contiguous();
+        var shape = c.shape.ToArray();
+        if (c.dtype == ScalarType.Int64) writer.Add(name, c.data<long>().ToArray(), shape);
+        else if (c.dtype == ScalarType.Float32) writer.Add(name, c.data<float>().ToArray(), shape);
+        else throw new NotSupportedException($"Checkpoint tensor {name} has dtype {c.dtype}; only float32 and int64 are stored.");
+    }
+
+    static void ReadTensor(SafeTensorsFile file, string name, Tensor target)
+    {
+        if (!file.Contains(name)) throw new InvalidDataException($"Checkpoint '{file.Path}' lacks tensor '{name}'; it was written by a different module layout.");
+        using var src = target.dtype == ScalarType.Int64
+            ? tensor(file.ReadInt64s(name), dtype: ScalarType.Int64)
+            : tensor(file.ReadSingles(name));
+        target.copy_(src.reshape(target.shape));
+    }
+}
