@@ -1,24 +1,21 @@
 using System.CommandLine;
 using System.Text.Json;
-using MLSae.Activations;
+using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Models;
-using MLSae.Persistence.SafeTensors;
+using MLSae.Ordering;
+using MLSae.Runs;
 using MLSae.Training;
 
 namespace MLSae.Cli.Commands;
 
-/// <summary>`mlsae train`: trains an SAE on an activation cache.</summary>
+/// <summary>`mlsae train`: trains an SAE on an activation cache, with optional feature reordering.</summary>
 static class TrainCommand
 {
-    /// <summary>Opens the activation folder. The cache reader is wired here when it lands (ActivationCache.Open).</summary>
-    internal static Func<string, IActivationSource> OpenActivations { get; set; } = dir =>
-        throw new NotSupportedException($"Cannot read activations in '{dir}': the activation cache reader is not wired into 'mlsae train' yet.");
-
     public static Command Create()
     {
-        var activations = new Option<string>("--activations") { Description = "Folder of the activation cache to train on.", Required = true };
-        var arch = new Option<SaeArchitecture?>("--arch") { Description = "standard | jumprelu | topk | batchtopk | matryoshka." };
+        var activations = new Option<string>("--activations") { Description = "Folder of the activation cache to train on (mlsae extract --out).", Required = true };
+        var arch = new Option<string?>("--arch") { Description = "standard | jumprelu | topk | batchtopk | matryoshka." };
         var expansion = new Option<int?>("--expansion") { Description = "m = expansion x d (default 8)." };
         var dSae = new Option<int?>("--d-sae") { Description = "Number of features m (overrides --expansion)." };
         var l1 = new Option<double?>("--l1") { Description = "L1 coefficient (standard, default 0.04)." };
@@ -29,20 +26,30 @@ static class TrainCommand
         var tokens = new Option<long?>("--tokens") { Description = "Training tokens (overrides --steps)." };
         var batch = new Option<int?>("--batch-size") { Description = "Tokens per micro-batch (default 4096)." };
         var accum = new Option<int?>("--grad-accum") { Description = "Micro-batches per step (default 1)." };
-        var schedule = new Option<LearningRateSchedule?>("--lr-schedule") { Description = "constant | cosine | linear." };
+        var schedule = new Option<string?>("--lr-schedule") { Description = "constant | cosine | linear." };
         var warmup = new Option<long?>("--warmup-steps") { Description = "Learning-rate warm-up steps (default 1000)." };
         var seed = new Option<int?>("--seed") { Description = "Seed (default 42)." };
-        var config = new Option<string?>("--config") { Description = "JSON file with any SaeTrainingOptions; command-line options override it." };
+        var reorder = new Option<string?>("--reorder") { Description = "Feature reordering during training: none | once | periodic | adaptive | hybrid." };
+        var reorderBy = new Option<string?>("--reorder-by") { Description = "Sort key: frequency | mean-activation | importance." };
+        var reorderWarmup = new Option<long?>("--reorder-warmup") { Description = "Steps before the first reorder (default 1000)." };
+        var reorderInterval = new Option<long?>("--reorder-interval") { Description = "Steps between periodic reorders (default 500)." };
+        var reorderVariance = new Option<double?>("--reorder-variance") { Description = "Adaptive threshold on the frequency variance over the window (default 0.1)." };
+        var reorderWindow = new Option<int?>("--reorder-window") { Description = "Steps in the adaptive variance window (default 10)." };
+        var reorderState = new Option<string?>("--reorder-state") { Description = "exact (permute Adam moments too) | naive (leave optimizer state unpermuted)." };
+        var historyInterval = new Option<long?>("--history-interval") { Description = "Steps between feature-frequency snapshots (default 100)." };
+        var config = new Option<string?>("--config") { Description = "JSON file of training options (plus an optional \"Ordering\" object); command-line options override it." };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
-        var output = new Option<string>("--out") { Description = "Run folder (config.json, metrics.csv, checkpoint, sae.safetensors).", Required = true };
+        var output = new Option<string>("--out") { Description = "Run folder (run.json, config.json, metrics.csv, checkpoint, feature history, sae.onnx).", Required = true };
         var command = new Command("train", "Train a sparse autoencoder on cached activations.")
         {
-            activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed, config, resume, output,
+            activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed,
+            reorder, reorderBy, reorderWarmup, reorderInterval, reorderVariance, reorderWindow, reorderState, historyInterval,
+            config, resume, output,
         };
         command.SetAction(parse =>
         {
             try { return Run(parse); }
-            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or TrainingDivergedException or JsonException)
+            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or TrainingDivergedException or JsonException or InvalidDataException)
             {
                 Console.Error.WriteLine($"mlsae train: {e.Message}");
                 return 1;
@@ -52,52 +59,44 @@ static class TrainCommand
 
         int Run(ParseResult parse)
         {
-            var o = new SaeTrainingOptions();
-            if (parse.GetValue(config) is { } path)
+            var run = parse.GetValue(config) is { } path ? TrainRunConfig.Load(path) : TrainRunConfig.Default;
+            var o = run.Training with
             {
-                if (!File.Exists(path)) throw new FileNotFoundException($"--config: '{path}' does not exist.");
-                o = JsonSerializer.Deserialize<SaeTrainingOptions>(File.ReadAllText(path), SaeTrainer.JsonOptions);
-            }
-            o = o with
+                Architecture = CliEnums.Parse(parse.GetValue(arch), "--arch", run.Training.Architecture),
+                Expansion = parse.GetValue(expansion) ?? run.Training.Expansion,
+                FeatureCount = parse.GetValue(dSae) ?? run.Training.FeatureCount,
+                L1Coefficient = parse.GetValue(l1) ?? run.Training.L1Coefficient,
+                K = parse.GetValue(k) ?? run.Training.K,
+                TargetL0 = parse.GetValue(targetL0) ?? run.Training.TargetL0,
+                LearningRate = parse.GetValue(lr) ?? run.Training.LearningRate,
+                Steps = parse.GetValue(steps) ?? run.Training.Steps,
+                Tokens = parse.GetValue(tokens) ?? run.Training.Tokens,
+                BatchSize = parse.GetValue(batch) ?? run.Training.BatchSize,
+                GradientAccumulation = parse.GetValue(accum) ?? run.Training.GradientAccumulation,
+                LearningRateSchedule = CliEnums.Parse(parse.GetValue(schedule), "--lr-schedule", run.Training.LearningRateSchedule),
+                WarmupSteps = parse.GetValue(warmup) ?? run.Training.WarmupSteps,
+                Seed = parse.GetValue(seed) ?? run.Training.Seed,
+            };
+            var r = run.Ordering with
             {
-                Architecture = parse.GetValue(arch) ?? o.Architecture,
-                Expansion = parse.GetValue(expansion) ?? o.Expansion,
-                FeatureCount = parse.GetValue(dSae) ?? o.FeatureCount,
-                L1Coefficient = parse.GetValue(l1) ?? o.L1Coefficient,
-                K = parse.GetValue(k) ?? o.K,
-                TargetL0 = parse.GetValue(targetL0) ?? o.TargetL0,
-                LearningRate = parse.GetValue(lr) ?? o.LearningRate,
-                Steps = parse.GetValue(steps) ?? o.Steps,
-                Tokens = parse.GetValue(tokens) ?? o.Tokens,
-                BatchSize = parse.GetValue(batch) ?? o.BatchSize,
-                GradientAccumulation = parse.GetValue(accum) ?? o.GradientAccumulation,
-                LearningRateSchedule = parse.GetValue(schedule) ?? o.LearningRateSchedule,
-                WarmupSteps = parse.GetValue(warmup) ?? o.WarmupSteps,
-                Seed = parse.GetValue(seed) ?? o.Seed,
+                Strategy = CliEnums.Parse(parse.GetValue(reorder), "--reorder", run.Ordering.Strategy),
+                By = CliEnums.Parse(parse.GetValue(reorderBy), "--reorder-by", run.Ordering.By),
+                Warmup = parse.GetValue(reorderWarmup) ?? run.Ordering.Warmup,
+                Interval = parse.GetValue(reorderInterval) ?? run.Ordering.Interval,
+                VarianceThreshold = parse.GetValue(reorderVariance) ?? run.Ordering.VarianceThreshold,
+                VarianceWindow = parse.GetValue(reorderWindow) ?? run.Ordering.VarianceWindow,
+                StateMode = CliEnums.Parse(parse.GetValue(reorderState), "--reorder-state", run.Ordering.StateMode),
+                HistoryInterval = parse.GetValue(historyInterval) ?? run.Ordering.HistoryInterval,
             };
             var runDir = parse.GetValue(output)!;
-            var source = OpenActivations(parse.GetValue(activations)!);
+            using var cache = ActivationCache.Open(parse.GetValue(activations)!);
+            var provenance = new SaeInfo { ModelName = cache.Manifest.Model, HookName = cache.Manifest.Hook };
             var result = ProgressDisplay.Run($"train {o.Architecture}", progress =>
-                SaeTrainer.Train(source, o, progress, runDirectory: runDir, resume: parse.GetValue(resume)));
-            WriteWeights(Path.Combine(runDir, "sae.safetensors"), result.Weights);
+                TrainRun.Execute(cache, new TrainRunConfig(o, r), runDir, provenance, parse.GetValue(resume), progress));
             var last = result.Metrics.Count > 0 ? result.Metrics[^1] : null;
-            Console.WriteLine($"trained {result.Steps} steps ({result.Tokens:N0} tokens); L0 {last?.L0:F1}, explained variance {last?.ExplainedVariance:F3}; wrote {runDir}");
+            Console.WriteLine($"trained {result.Steps} steps ({result.Tokens:N0} tokens); L0 {last?.L0:F1}, explained variance {last?.ExplainedVariance:F3}; " +
+                $"{result.Weights.Info.Permutations.Count} reorders; wrote {runDir}");
             return 0;
         }
-    }
-
-    // Interim layout until the shared SAE persistence lands: feature-major tensors in raw activation space.
-    static void WriteWeights(string path, SaeWeights w)
-    {
-        var writer = new SafeTensorsWriter()
-            .Add("W_enc", w.EncoderWeights, [w.FeatureCount, w.InputDim])
-            .Add("b_enc", w.EncoderBias, [w.FeatureCount])
-            .Add("W_dec", w.DecoderWeights, [w.FeatureCount, w.InputDim])
-            .Add("b_dec", w.DecoderBias, [w.InputDim])
-            .AddMetadata("architecture", w.Architecture.ToString())
-            .AddMetadata("activation", w.Activation.ToString())
-            .AddMetadata("k", w.K.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (w.Thresholds is { } t) writer.Add("threshold", t, [w.FeatureCount]);
-        writer.Save(path);
     }
 }

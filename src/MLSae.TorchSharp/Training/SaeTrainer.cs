@@ -21,10 +21,10 @@ public static class SaeTrainer
     /// <summary>JSON options used for config files (enums as strings).</summary>
     public static JsonSerializerOptions JsonOptions { get; } = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
-    /// <summary>Trains on <paramref name="source"/> read in a seeded shuffled order (<see cref="ShuffledBatchSource"/>).</summary>
+    /// <summary>Trains on <paramref name="source"/> read through a seeded shuffle buffer (<see cref="ActivationStoreBatchSource"/>).</summary>
     public static TrainingResult Train(IActivationSource source, SaeTrainingOptions options, IProgress<ProgressInfo>? progress = null,
         IReadOnlyList<ITrainingObserver>? observers = null, string? runDirectory = null, bool resume = false, CancellationToken cancellation = default) =>
-        Train(new ShuffledBatchSource(source, options.Seed), options, progress, observers, runDirectory, resume, cancellation);
+        Train(ActivationStoreBatchSource.Create(source, options.Seed), options, progress, observers, runDirectory, resume, cancellation);
 
     /// <summary>
     /// Trains on batches from <paramref name="batches"/>. With a run directory, writes config.json, metrics.csv and

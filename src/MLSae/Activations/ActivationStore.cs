@@ -114,9 +114,16 @@ public sealed class ActivationStore
     /// As <see cref="NextBatch(Span{float})"/>, also writing each row's index in the source into
     /// <paramref name="sourceRows"/> (at least B entries) unless it is empty.
     /// </summary>
-    public int NextBatch(Span<float> destination, Span<long> sourceRows)
+    public int NextBatch(Span<float> destination, Span<long> sourceRows) => Next(_o.BatchSize, destination, sourceRows);
+
+    /// <summary>
+    /// Fills <paramref name="destination"/> with the next <paramref name="rows"/> training rows (any count;
+    /// the stream does not depend on how it is cut into batches). Returns the rows written.
+    /// </summary>
+    public int Next(int rows, Span<float> destination, Span<long> sourceRows = default)
     {
-        int b = _o.BatchSize, d = _d;
+        int b = rows, d = _d;
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
         if (destination.Length < (long)b * d)
             throw new ArgumentException($"The batch buffer holds {destination.Length} floats; B {b} x d {d} need {(long)b * d}.", nameof(destination));
         if (!sourceRows.IsEmpty && sourceRows.Length < b)
@@ -223,7 +230,7 @@ public sealed class ActivationStore
     {
         if (_orderEpoch == epoch) return;
         for (int i = 0; i < _chunkOrder.Length; i++) _chunkOrder[i] = i;
-        if (_o.Shuffle) new ActivationStoreRandom(_o.Seed, epoch, 0).Shuffle(_chunkOrder);
+        if (_o.Shuffle) SplitMix64.ForStream(_o.Seed, epoch, 0).Shuffle(_chunkOrder);
         _orderEpoch = epoch;
     }
 
@@ -241,7 +248,7 @@ public sealed class ActivationStore
         }
         var perm = _perm.AsSpan(0, slot);
         for (int i = 0; i < perm.Length; i++) perm[i] = i;
-        if (_o.Shuffle) new ActivationStoreRandom(_o.Seed, _epoch, g + 1L).Shuffle(perm);
+        if (_o.Shuffle) SplitMix64.ForStream(_o.Seed, _epoch, g + 1L).Shuffle(perm);
         _group = g;
         _groupEpoch = _epoch;
         _groupRows = slot;

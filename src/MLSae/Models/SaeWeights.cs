@@ -62,6 +62,10 @@ public sealed class SaeWeights
     /// <summary>Provenance and ordering information; never affects the math.</summary>
     public SaeInfo Info { get; init; } = new();
 
+    /// <summary>The same parameters (shared, not copied) with <paramref name="info"/>.</summary>
+    public SaeWeights WithInfo(SaeInfo info) =>
+        new(Architecture, Activation, InputDim, FeatureCount, EncoderWeights, EncoderBias, DecoderWeights, DecoderBias, Thresholds, K) { Info = info };
+
     /// <summary>Encoder row of feature <paramref name="feature"/>.</summary>
     public ReadOnlySpan<float> EncoderRow(int feature) => EncoderWeights.AsSpan(feature * InputDim, InputDim);
     /// <summary>Decoder row (direction) of feature <paramref name="feature"/>.</summary>

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MLSae.Ordering;
+using MLSae.Training;
+
+namespace MLSae.Runs;
+
+/// <summary>
+/// Everything one training run needs, as one JSON object: the <see cref="SaeTrainingOptions"/>
+/// properties at the top level plus an optional "Ordering" object of <see cref="ReorderOptions"/>.
+/// `mlsae train --config` and experiment files use this shape; missing properties keep their defaults.
+/// </summary>
+/// <param name="Training">Trainer options.</param>
+/// <param name="Ordering">Feature tracking and reorder options.</param>
+public sealed record TrainRunConfig(SaeTrainingOptions Training, ReorderOptions Ordering)
+{
+    /// <summary>The property holding the ordering options.</summary>
+    public const string OrderingProperty = "Ordering";
+
+    /// <summary>Defaults for both.</summary>
+    public static TrainRunConfig Default => new(new SaeTrainingOptions(), new ReorderOptions());
+
+    /// <summary>Reads a config from a JSON object node.</summary>
+    public static TrainRunConfig FromJson(JsonNode? node, string where)
+    {
+        if (node is not JsonObject obj) throw new JsonException($"{where}: expected a JSON object of training options.");
+        var ordering = obj[OrderingProperty];
+        var trainingJson = obj.DeepClone().AsObject();
+        trainingJson.Remove(OrderingProperty);
+        return new TrainRunConfig(
+            trainingJson.Deserialize<SaeTrainingOptions>(SaeTrainer.JsonOptions),
+            ordering is null ? new ReorderOptions() : ordering.Deserialize<ReorderOptions>(SaeTrainer.JsonOptions));
+    }
+
+    /// <summary>Reads a config file.</summary>
+    public static TrainRunConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
+        return FromJson(JsonNode.Parse(File.ReadAllText(path)), path);
+    }
+
+    /// <summary>This config as one JSON object (the shape <see cref="FromJson"/> reads).</summary>
+    public JsonObject ToJson()
+    {
+        var obj = JsonSerializer.SerializeToNode(Training, SaeTrainer.JsonOptions)!.AsObject();
+        obj[OrderingProperty] = JsonSerializer.SerializeToNode(Ordering, SaeTrainer.JsonOptions);
+        return obj;
+    }
+}
