@@ -89,7 +89,12 @@ static class EvalCommand
         {
             if (cache is null || string.IsNullOrEmpty(cache.Manifest.Model) || string.IsNullOrEmpty(cache.Manifest.Hook))
                 throw new ArgumentException($"--probe-data runs the texts through the model that produced the activations; '{a.Activations}' is not an activation cache whose manifest names its model and hook. Pass a cache folder written by `mlsae extract`.");
-            var model = ModelSources.Resolve(cache.Manifest.Model);
+            TransformerModel model;
+            try { model = ModelSources.Resolve(cache.Manifest.Model); }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"--probe-data runs the texts through the cache's model '{cache.Manifest.Model}', which does not resolve here ({e.Message}). Extract the cache with a model spec MLSae can load again (minilm-l6, pythia:DIR).", e);
+            }
             using var text = ExtractorTextActivations.Create(model, cache.Manifest.Hook, new ExtractionOptions { ContextLength = cache.Manifest.Context > 0 ? cache.Manifest.Context : ExtractionDefaults.ContextLength, BatchSize = 1 });
             var texts = LabeledTextReader.Read(probePath, a.LabelField, a.TextField);
             var pooled = ProgressDisplay.Run("probe texts", progress => ProbingDataBuilder.Build(texts, text, forward, progress));

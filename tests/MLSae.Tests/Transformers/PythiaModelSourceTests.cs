@@ -59,6 +59,28 @@ public class PythiaModelSourceTests
     }
 
     [Fact]
+    public void ExtractCommand_WithPythiaModel_RecordsASpecThatEvalDecodesWith()
+    {
+        var root = RepoPaths.NewTempDir();
+        var dir = TinyGptNeoX.Create(seed: 78).Write(Path.Combine(root, "tiny-pythia"));
+        var data = Path.Combine(root, "docs.txt");
+        File.WriteAllText(data, "the cat sat on the mat\n\nthe hat is on the cat");
+        var cacheDir = Path.Combine(root, "cache");
+        int rc = MLSae.Cli.Commands.ExtractCommand.Create().Parse(["--model", "pythia:" + dir, "--hook", "blocks.0.hook_resid_post", "--data", data,
+            "--context", "16", "--cpu", "--out", cacheDir]).Invoke();
+        Assert.Equal(0, rc);
+        using var cache = MLSae.Activations.Cache.ActivationCache.Open(cacheDir);
+        Assert.Equal("pythia:" + Path.GetFullPath(dir), cache.Manifest.Model);
+        Assert.Equal(64, cache.Dimension);
+        var ids = new int[cache.RowCount];
+        cache.ReadTokenIds(0, ids.Length, ids);
+        var tokenizer = ModelSources.LoadTokenizer(Path.Combine(dir, "tokenizer.json"));
+        Assert.Equal([.. tokenizer.Encode("the cat sat on the mat"), .. tokenizer.Encode("the hat is on the cat")], ids);
+        var decode = MLSae.Cli.Commands.EvalCommand.Decoder(cache)!;
+        Assert.All(ids, id => Assert.Equal(tokenizer.IdToToken(id), decode(id)));
+    }
+
+    [Fact]
     public void PythiaScheme_WithoutTokenizer_SaysWhatToDo()
     {
         var dir = TinyGptNeoX.Create().Write(Path.Combine(RepoPaths.NewTempDir(), "no-tok"));
