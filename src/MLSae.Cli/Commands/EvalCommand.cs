@@ -1,49 +1,32 @@
 using System.CommandLine;
 using System.Globalization;
 using MLSae.Activations;
+using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Features;
 using MLSae.Evaluation.Probing;
 using MLSae.Models;
+using MLSae.Persistence;
+using MLSae.Scoring;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;
 
 /// <summary>
 /// `mlsae eval`: core metrics (and optionally sparse probing) of a trained SAE on cached activations;
-/// writes eval.json (SAEBench schema) and features.jsonl to --out and prints a summary table.
+/// writes eval.json (SAEBench schema) and features.jsonl to --out (default: the run folder) and prints
+/// a summary table. The SAE is read by <see cref="SaeLoader"/>, the activations by
+/// <see cref="ActivationSources"/>; a cache's manifest names the model, whose tokenizer decodes the
+/// feature contexts and which (with the manifest's hook) produces the activations of --probe-data.
 /// </summary>
 static class EvalCommand
 {
-    // ---- Wiring points --------------------------------------------------------------------------
-    // The SAE file format (training branch) and the activation cache reader (extraction branch) live
-    // on other branches. At merge, point these at SaeWeights loading from a run folder and at the
-    // ActivationCache (which implements IActivationSource and, for contexts, ITokenMetadataSource),
-    // and give TextModel the extraction engine's per-text activations for --probe-data.
-
-    /// <summary>Run folder (or file) to SAE weights.</summary>
-    internal static Func<string, SaeWeights> LoadSae { get; set; } = path =>
-        throw new InvalidOperationException($"Cannot read the SAE at '{path}': this build has no SAE reader wired into 'mlsae eval' yet (EvalCommand.LoadSae).");
-
-    /// <summary>Activation cache folder to rows.</summary>
-    internal static Func<string, IActivationSource> OpenActivations { get; set; } = path =>
-        throw new InvalidOperationException($"Cannot open the activations at '{path}': this build has no activation-cache reader wired into 'mlsae eval' yet (EvalCommand.OpenActivations).");
-
-    /// <summary>The token ids / documents of the cache rows, for feature contexts; null when unavailable.</summary>
-    internal static Func<IActivationSource, ITokenMetadataSource?> TokenMetadata { get; set; } = source => source as ITokenMetadataSource;
-
-    /// <summary>Token id to text for contexts; ids are printed when null.</summary>
-    internal static Func<SaeWeights, Func<int, string>?> Decoder { get; set; } = _ => null;
-
-    /// <summary>Per-text activations at the SAE's hook for sparse probing; null when no model is wired.</summary>
-    internal static Func<SaeWeights, ITextActivationSource?> TextModel { get; set; } = _ => null;
-
     public static Command Create()
     {
-        var sae = new Option<string>("--sae") { Description = "Run folder (or file) of the trained SAE.", Required = true };
-        var activations = new Option<string>("--activations") { Description = "Activation cache folder to evaluate on (ideally held-out text).", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for eval.json and features.jsonl.", Required = true };
+        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip or SAELens folder.", Required = true };
+        var activations = new Option<string>("--activations") { Description = "Activation cache folder (or .safetensors [rows, d]) to evaluate on (ideally held-out text).", Required = true };
+        var output = new Option<string?>("--out") { Description = "Folder for eval.json and features.jsonl (default: the run folder given to --sae)." };
         var probeData = new Option<string?>("--probe-data") { Description = "Labelled texts (.jsonl or .csv) for sparse probing." };
         var labelField = new Option<string>("--label-field") { Description = "Label field/column of --probe-data.", DefaultValueFactory = _ => "label" };
         var textField = new Option<string>("--text-field") { Description = "Text field/column of --probe-data.", DefaultValueFactory = _ => "text" };
@@ -58,56 +41,99 @@ static class EvalCommand
             sae, activations, output, probeData, labelField, textField, positive, maxTokens, batch, top, seed,
         };
         command.SetAction(parse => Run(new EvalArguments(
-            parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output)!,
+            parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output),
             parse.GetValue(probeData), parse.GetValue(labelField)!, parse.GetValue(textField)!, parse.GetValue(positive),
             parse.GetValue(maxTokens), parse.GetValue(batch), parse.GetValue(top), parse.GetValue(seed))));
         return command;
     }
 
-    internal sealed record EvalArguments(string Sae, string Activations, string Out, string? ProbeData, string LabelField,
+    internal sealed record EvalArguments(string Sae, string Activations, string? Out, string? ProbeData, string LabelField,
         string TextField, string? PositiveClass, long MaxTokens, int BatchSize, int TopExamples, int Seed);
 
     internal static int Run(EvalArguments a)
     {
         try
         {
-            var weights = LoadSae(a.Sae);
-            var source = OpenActivations(a.Activations);
-            var options = new MetricsEvaluatorOptions { BatchSize = a.BatchSize, MaxTokens = a.MaxTokens };
-            var forward = new SaeCpuForward(weights);
-            var table = a.TopExamples > 0 ? new FeatureTableBuilder(weights.FeatureCount, a.TopExamples) : null;
-            var metrics = ProgressDisplay.Run("eval", progress => new MetricsEvaluator(options).Evaluate(source, forward, table, progress));
-
-            SparseProbingResult? probing = null;
-            if (a.ProbeData is { } probePath)
+            var outDir = a.Out ?? (Directory.Exists(a.Sae) && RunFolder.SaePath(a.Sae) is not null ? a.Sae
+                : throw new ArgumentException($"--out is required: --sae '{a.Sae}' is not a training run folder (one holding {RunFolder.Sae}) to write eval.json into."));
+            var weights = SaeLoader.Load(a.Sae);
+            var source = ActivationSources.Open(a.Activations);
+            try
             {
-                var model = TextModel(weights) ?? throw new InvalidOperationException(
-                    "--probe-data needs the model that produced the activations, and no text-to-activations engine is wired into 'mlsae eval' yet (EvalCommand.TextModel).");
-                var texts = LabeledTextReader.Read(probePath, a.LabelField, a.TextField);
-                var pooled = ProgressDisplay.Run("probe texts", progress => ProbingDataBuilder.Build(texts, model, forward, progress));
-                probing = ProgressDisplay.Run("sparse probing", progress =>
-                    new SparseProbingEvaluator(new SparseProbingOptions { PositiveClass = a.PositiveClass, Seed = a.Seed }).Evaluate(pooled, progress));
+                return Evaluate(a, outDir, weights, source);
             }
-
-            Directory.CreateDirectory(a.Out);
-            var report = new EvalReport
+            finally
             {
-                Core = metrics, CoreOptions = options, SparseProbing = probing,
-                ModelName = weights.Info.ModelName, HookName = weights.Info.HookName,
-                SaeSource = Path.GetFullPath(a.Sae), ActivationsSource = Path.GetFullPath(a.Activations),
-            };
-            var evalPath = Path.Combine(a.Out, EvalJsonWriter.FileName);
-            EvalJsonWriter.Write(evalPath, report);
-            if (table is not null)
-                table.Build().WriteJsonLines(Path.Combine(a.Out, "features.jsonl"), TokenMetadata(source), Decoder(weights));
-            AnsiConsole.Write(SummaryTable(report));
-            AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
-            return 0;
+                (source as IDisposable)?.Dispose();
+            }
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException)
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException or InvalidDataException or NotSupportedException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
             return 1;
+        }
+    }
+
+    static int Evaluate(EvalArguments a, string outDir, SaeWeights weights, IActivationSource source)
+    {
+        var cache = source as ActivationCache;
+        if (source.Dimension != weights.InputDim)
+            throw new ArgumentException($"The activations '{a.Activations}' have d={source.Dimension} but the SAE '{a.Sae}' reads d={weights.InputDim}; evaluate on activations from the SAE's model and hook.");
+        var options = new MetricsEvaluatorOptions { BatchSize = a.BatchSize, MaxTokens = a.MaxTokens };
+        var forward = new SaeCpuForward(weights);
+        var table = a.TopExamples > 0 ? new FeatureTableBuilder(weights.FeatureCount, a.TopExamples) : null;
+        var metrics = ProgressDisplay.Run("eval", progress => new MetricsEvaluator(options).Evaluate(source, forward, table, progress));
+
+        SparseProbingResult? probing = null;
+        if (a.ProbeData is { } probePath)
+        {
+            if (cache is null || string.IsNullOrEmpty(cache.Manifest.Model) || string.IsNullOrEmpty(cache.Manifest.Hook))
+                throw new ArgumentException($"--probe-data runs the texts through the model that produced the activations; '{a.Activations}' is not an activation cache whose manifest names its model and hook. Pass a cache folder written by `mlsae extract`.");
+            TransformerModel model;
+            try { model = ModelSources.Resolve(cache.Manifest.Model); }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"--probe-data runs the texts through the cache's model '{cache.Manifest.Model}', which does not resolve here ({e.Message}). Extract the cache with a model spec MLSae can load again (minilm-l6, pythia:DIR).", e);
+            }
+            using var text = ExtractorTextActivations.Create(model, cache.Manifest.Hook, new ExtractionOptions { ContextLength = cache.Manifest.Context > 0 ? cache.Manifest.Context : ExtractionDefaults.ContextLength, BatchSize = 1 });
+            var texts = LabeledTextReader.Read(probePath, a.LabelField, a.TextField);
+            var pooled = ProgressDisplay.Run("probe texts", progress => ProbingDataBuilder.Build(texts, text, forward, progress));
+            probing = ProgressDisplay.Run("sparse probing", progress =>
+                new SparseProbingEvaluator(new SparseProbingOptions { PositiveClass = a.PositiveClass, Seed = a.Seed }).Evaluate(pooled, progress));
+        }
+
+        Directory.CreateDirectory(outDir);
+        var report = new EvalReport
+        {
+            Core = metrics, CoreOptions = options, SparseProbing = probing,
+            ModelName = weights.Info.ModelName ?? cache?.Manifest.Model, HookName = weights.Info.HookName ?? cache?.Manifest.Hook,
+            SaeSource = Path.GetFullPath(a.Sae), ActivationsSource = Path.GetFullPath(a.Activations),
+        };
+        var evalPath = Path.Combine(outDir, EvalJsonWriter.FileName);
+        EvalJsonWriter.Write(evalPath, report);
+        if (table is not null)
+        {
+            ITokenMetadataSource? tokens = cache is not null ? new CacheTokenMetadata(cache) : source as ITokenMetadataSource;
+            table.Build().WriteJsonLines(Path.Combine(outDir, "features.jsonl"), tokens, tokens is null ? null : Decoder(cache));
+        }
+        AnsiConsole.Write(SummaryTable(report));
+        AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
+        return 0;
+    }
+
+    /// <summary>Token id to text through the tokenizer of the cache's model; null (ids are printed) when it cannot be resolved.</summary>
+    internal static Func<int, string>? Decoder(ActivationCache? cache)
+    {
+        if (cache is null || string.IsNullOrWhiteSpace(cache.Manifest.Model)) return null;
+        try
+        {
+            var tokenizer = ModelSources.ResolveTokenizer(cache.Manifest.Model);
+            return id => tokenizer.IdToToken(id) ?? id.ToString(CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+        {
+            MLSae.Diagnostics.MLSaeLog.Info($"feature contexts show token ids: the cache's model '{cache.Manifest.Model}' does not resolve here ({e.Message}).");
+            return null;
         }
     }
 

@@ -6,49 +6,40 @@ using MLSae.Cli.Rendering;
 using MLSae.Models;
 using MLSae.Ordering;
 using MLSae.Persistence;
+using MLSae.Persistence.Onnx;
+using MLSae.Scoring;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;
 
 /// <summary>
-/// Where `mlsae reorder` loads and saves SAEs and opens activation caches. The SAE file format and the activation
-/// cache live on other branches: the lead wires the real implementation in <see cref="ReorderCommand.Io"/>.
+/// `mlsae reorder`: sorts a trained SAE's features by a key computed on activations (post hoc, equivalent SAE).
+/// Reads the SAE with <see cref="SaeLoader"/> and the activations with <see cref="ActivationSources"/>; writes a
+/// new run folder holding sae.onnx (with the permutation log and original indices in its metadata).
 /// </summary>
-interface IReorderCommandIo
-{
-    /// <summary>Loads the SAE of run folder <paramref name="runDirectory"/>.</summary>
-    SaeWeights LoadSae(string runDirectory);
-
-    /// <summary>Opens the activation cache in <paramref name="directory"/>.</summary>
-    IActivationSource OpenActivations(string directory);
-
-    /// <summary>Writes <paramref name="weights"/> as a run folder <paramref name="outDirectory"/>, copying what else of <paramref name="sourceRunDirectory"/> applies.</summary>
-    void SaveSae(SaeWeights weights, string sourceRunDirectory, string outDirectory);
-}
-
-/// <summary>`mlsae reorder`: sorts a trained SAE's features by a key computed on activations (post hoc, equivalent SAE).</summary>
 static class ReorderCommand
 {
-    /// <summary>The persistence wiring point (see <see cref="IReorderCommandIo"/>); until wired, the command explains it cannot run.</summary>
-    public static IReorderCommandIo Io { get; set; } = new NotWiredIo();
-
     public static Command Create()
     {
-        var sae = new Option<string>("--sae") { Description = "Run folder of the trained SAE.", Required = true };
-        var activations = new Option<string>("--activations") { Description = "Activation cache folder to compute the sort key on.", Required = true };
+        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip or SAELens folder.", Required = true };
+        var activations = new Option<string>("--activations") { Description = "Activation cache folder (or .safetensors [rows, d]) to compute the sort key on.", Required = true };
         var by = new Option<string>("--by") { Description = "Sort key: frequency, mean-activation, importance, random or original.", DefaultValueFactory = _ => "frequency" };
         var output = new Option<string>("--out") { Description = "Run folder to write the reordered SAE to.", Required = true };
         var maxRows = new Option<long>("--max-rows") { Description = "Activation rows read for the key.", DefaultValueFactory = _ => SaeReorderDefaults.MaxRows };
         var seed = new Option<int>("--seed") { Description = "Seed for --by random.", DefaultValueFactory = _ => SaeReorderDefaults.Seed };
         var curves = new Option<bool>("--prefix-curves") { Description = "Also write prefix_curves.csv comparing original, frequency, mean-activation, importance and random orders." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an SAE already in --out." };
         var command = new Command("reorder", "Reorder a trained SAE's features by activation frequency (or another key); the result reconstructs exactly as before.")
         {
-            sae, activations, by, output, maxRows, seed, curves,
+            sae, activations, by, output, maxRows, seed, curves, overwrite,
         };
         command.SetAction(parse => Run(parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(by)!, parse.GetValue(output)!,
-            parse.GetValue(maxRows), parse.GetValue(seed), parse.GetValue(curves)));
+            parse.GetValue(maxRows), parse.GetValue(seed), parse.GetValue(curves), parse.GetValue(overwrite)));
         return command;
     }
+
+    /// <summary>The prefix-curve table written with --prefix-curves.</summary>
+    public const string PrefixCurvesFile = "prefix_curves.csv";
 
     /// <summary>Parses a --by value.</summary>
     public static FeatureOrderKey ParseKey(string text) => text.Trim().ToLowerInvariant().Replace("_", "-") switch
@@ -61,7 +52,7 @@ static class ReorderCommand
         _ => throw new ArgumentException($"--by '{text}' is not a sort key; use frequency, mean-activation, importance, random or original."),
     };
 
-    static int Run(string saeDir, string activationDir, string byText, string outDir, long maxRows, int seed, bool writeCurves)
+    static int Run(string saeDir, string activationDir, string byText, string outDir, long maxRows, int seed, bool writeCurves, bool overwrite)
     {
         try
         {
@@ -69,21 +60,33 @@ static class ReorderCommand
             if (maxRows <= 0) throw new ArgumentException($"--max-rows must be positive (got {maxRows}).");
             if (Path.GetFullPath(saeDir) == Path.GetFullPath(outDir))
                 throw new ArgumentException($"--out '{outDir}' is the input run folder; write the reordered SAE to a new folder.");
-            var weights = Io.LoadSae(saeDir);
-            var source = Io.OpenActivations(activationDir);
-            var options = new SaeReorderOptions { By = key, MaxRows = maxRows, Seed = seed };
-            var result = ProgressDisplay.Run($"reorder by {byText}", p => SaeFeatureReorder.Reorder(weights, source, options, p));
-            Io.SaveSae(result.Weights, saeDir, outDir);
-            if (writeCurves)
+            var target = Path.Combine(outDir, RunFolder.Sae);
+            if (File.Exists(target) && !overwrite)
+                throw new IOException($"'{target}' exists; pass --overwrite to replace it or choose another --out.");
+            var weights = SaeLoader.Load(saeDir);
+            var source = ActivationSources.Open(activationDir);
+            SaeReorderResult result;
+            try
             {
-                var list = ProgressDisplay.Run("prefix curves", p => PrefixCurves.CompareOrderings(weights, source, Math.Min(maxRows, 100_000), seed, p));
-                AtomicFile.WriteAllText(Path.Combine(outDir, "prefix_curves.csv"), ToCsv(list));
+                var options = new SaeReorderOptions { By = key, MaxRows = maxRows, Seed = seed };
+                result = ProgressDisplay.Run($"reorder by {byText}", p => SaeFeatureReorder.Reorder(weights, source, options, p));
+                Directory.CreateDirectory(outDir);
+                SaeOnnx.Save(result.Weights, target);
+                if (writeCurves)
+                {
+                    var list = ProgressDisplay.Run("prefix curves", p => PrefixCurves.CompareOrderings(weights, source, Math.Min(maxRows, 100_000), seed, p));
+                    AtomicFile.WriteAllText(Path.Combine(outDir, PrefixCurvesFile), ToCsv(list));
+                }
+            }
+            finally
+            {
+                (source as IDisposable)?.Dispose();
             }
             int moved = result.Order.Where((o, j) => o != j).Count();
             AnsiConsole.MarkupLineInterpolated($"[green]reordered[/] {weights.FeatureCount} features by {byText} ({moved} moved) -> {outDir}");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
             return 1;
@@ -98,14 +101,5 @@ static class ReorderCommand
             foreach (var p in c.Points)
                 sb.Append(CultureInfo.InvariantCulture, $"{c.Name},{p.Features},{p.Mse:R},{p.ExplainedVariance:R}\n");
         return sb.ToString();
-    }
-
-    sealed class NotWiredIo : IReorderCommandIo
-    {
-        const string Message = "`mlsae reorder` is not wired to the SAE file format / activation cache in this build (ReorderCommand.Io). " +
-                               "Use MLSae.Ordering.SaeFeatureReorder.Reorder from code meanwhile.";
-        public SaeWeights LoadSae(string runDirectory) => throw new NotSupportedException(Message);
-        public IActivationSource OpenActivations(string directory) => throw new NotSupportedException(Message);
-        public void SaveSae(SaeWeights weights, string sourceRunDirectory, string outDirectory) => throw new NotSupportedException(Message);
     }
 }

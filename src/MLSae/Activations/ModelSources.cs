@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
+using MLSae.Transformers.GptNeoX;
 
 namespace MLSae.Activations;
 
 /// <summary>
 /// Turns a model spec from the command line into a <see cref="TransformerModel"/>. Built in:
-/// <c>minilm-l6</c> and <c>onnx:MODEL.onnx</c> (tokenizer from <c>tokenizerPath</c>, else a
-/// vocab.txt or tokenizer.json beside the model). Other schemes plug in through
-/// <see cref="RegisterScheme"/>: the Pythia issue registers <c>pythia:DIR</c> there; its graphs name
-/// hook tensors exactly like the hooks (<c>blocks.{L}.hook_resid_post</c>), which the hook resolver
-/// tries first, so they need no architecture rules.
+/// <c>minilm-l6</c>, <c>onnx:MODEL.onnx</c> (tokenizer from <c>tokenizerPath</c>, else a
+/// vocab.txt or tokenizer.json beside the model) and <c>pythia:DIR</c> (a Hugging Face GPT-NeoX
+/// checkpoint folder, turned into ONNX in memory; see <see cref="FromGptNeoXCheckpoint"/>). Its graphs
+/// name hook tensors exactly like the hooks (<c>blocks.{L}.hook_resid_post</c>), which the hook
+/// resolver tries first. Other schemes plug in through <see cref="RegisterScheme"/>.
 /// </summary>
 public static class ModelSources
 {
@@ -19,6 +20,8 @@ public static class ModelSources
 
     static readonly ConcurrentDictionary<string, Func<string, string?, TransformerModel>> s_schemes = new(StringComparer.OrdinalIgnoreCase);
     static readonly Lazy<TransformerModel> s_miniLm = new(CreateMiniLm);
+
+    static ModelSources() => s_schemes[PythiaScheme] = FromGptNeoXCheckpoint;
 
     /// <summary>
     /// Adds a scheme: <paramref name="factory"/> receives the text after "scheme:" and the optional
@@ -38,7 +41,6 @@ public static class ModelSources
         MiniLmResources.Name,
         $"{OnnxScheme}:MODEL.onnx (with --tokenizer vocab.txt|tokenizer.json, or one of those beside the model)",
         .. s_schemes.Keys.Order().Select(k => $"{k}:PATH"),
-        .. s_schemes.ContainsKey(PythiaScheme) ? Array.Empty<string>() : [$"{PythiaScheme}:DIR (needs the Pythia component)"],
     ];
 
     /// <summary>Resolves <paramref name="spec"/>; <paramref name="tokenizerPath"/> overrides the tokenizer file.</summary>
@@ -72,6 +74,43 @@ public static class ModelSources
         }
         var bytes = File.ReadAllBytes(onnxPath);
         return new TransformerModel(Path.GetFileNameWithoutExtension(onnxPath), bytes, LoadTokenizer(tokenizerPath));
+    }
+
+    /// <summary>
+    /// A GPT-NeoX / Pythia checkpoint folder (config.json, safetensors, tokenizer.json) as a model:
+    /// the ONNX graph is built in memory with every hook as an output and no logits (extraction
+    /// prunes it to the hook it reads). The model's <see cref="TransformerModel.Name"/> is
+    /// <c>pythia:FULLPATH</c>, so caches record a spec <see cref="Resolve"/> accepts again.
+    /// </summary>
+    public static TransformerModel FromGptNeoXCheckpoint(string directory, string? tokenizerPath = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        var full = Path.GetFullPath(directory);
+        using var checkpoint = GptNeoXCheckpoint.Load(full);
+        tokenizerPath ??= checkpoint.TokenizerPath ?? throw new FileNotFoundException(
+            $"Checkpoint '{full}' has no {GptNeoXCheckpoint.TokenizerFileName}. Put the model's tokenizer.json in the folder or pass --tokenizer.");
+        var bytes = GptNeoXOnnxBuilder.BuildBytes(checkpoint, new GptNeoXBuildOptions
+        {
+            IncludeLogits = false,
+            ModelName = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)),
+        });
+        return new TransformerModel($"{PythiaScheme}:{full}", bytes, LoadTokenizer(tokenizerPath), ArchitectureFamily.GptNeoX);
+    }
+
+    /// <summary>
+    /// The tokenizer of <paramref name="spec"/> without building the model where that is cheaper
+    /// (pythia: reads only tokenizer.json; onnx: the file beside the model). For decoding token ids.
+    /// </summary>
+    public static ModelTokenizer ResolveTokenizer(string spec)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        int colon = spec.IndexOf(':');
+        if (colon > 1 && spec[..colon].Equals(PythiaScheme, StringComparison.OrdinalIgnoreCase))
+        {
+            var path = Path.Combine(spec[(colon + 1)..], GptNeoXCheckpoint.TokenizerFileName);
+            if (File.Exists(path)) return LoadTokenizer(path);
+        }
+        return Resolve(spec).Tokenizer;
     }
 
     /// <summary>Loads a vocab.txt (WordPiece, uncased) or a tokenizer.json (byte-level BPE).</summary>

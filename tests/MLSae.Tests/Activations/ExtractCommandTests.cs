@@ -1,13 +1,13 @@
 using MLSae.Activations;
 using MLSae.Cli.Commands;
-using MLSae.Persistence.SafeTensors;
+using MLSae.Activations.Cache;
 
 namespace MLSae.Tests.Activations;
 
 public class ExtractCommandTests
 {
     [Fact]
-    public void ExtractWritesChunksThroughTheSinkAndRefusesANonEmptyFolder()
+    public void ExtractWritesACacheAndRefusesANonEmptyFolder()
     {
         var dir = RepoPaths.NewTempDir();
         var data = Path.Combine(dir, "docs.jsonl");
@@ -18,14 +18,16 @@ public class ExtractCommandTests
         Assert.Equal(0, ExtractCommand.Create().Parse(args).Invoke());
         var tok = ModelSources.Resolve("minilm-l6").Tokenizer;
         int expectedRows = tok.Encode("Call me Ishmael.").Length + tok.Encode("The whale, the whale!").Length;
-        using (var chunk = SafeTensorsFile.Open(Path.Combine(outDir, "chunk-00000.safetensors")))
+        using (var cache = ActivationCache.Open(outDir))
         {
-            Assert.Equal([expectedRows, 384], chunk.Get("activations").Shape);
-            Assert.Equal(SafeTensorDType.BF16, chunk.Get("activations").DType);
-            Assert.Equal([.. tok.Encode("Call me Ishmael.").Select(i => (long)i), .. tok.Encode("The whale, the whale!").Select(i => (long)i)], chunk.ReadInt64s("token_ids"));
+            Assert.Equal(expectedRows, cache.RowCount);
+            Assert.Equal(384, cache.Dimension);
+            Assert.Equal(ActivationDType.BFloat16, cache.DType);
+            var ids = new int[expectedRows];
+            cache.ReadTokenIds(0, expectedRows, ids);
+            Assert.Equal([.. tok.Encode("Call me Ishmael."), .. tok.Encode("The whale, the whale!")], ids);
+            Assert.Equal("minilm-l6", cache.Manifest.Model);
         }
-        Assert.True(File.Exists(Path.Combine(outDir, "summary.json")));
-
         Assert.Equal(1, ExtractCommand.Create().Parse(args).Invoke());                       // not empty, no --overwrite
         Assert.Equal(0, ExtractCommand.Create().Parse([.. args, "--overwrite"]).Invoke());
         Assert.Equal(1, ExtractCommand.Create().Parse(["--hook", "blocks.9.hook_resid_post", "--data", data, "--out", Path.Combine(dir, "o2"), "--cpu"]).Invoke());

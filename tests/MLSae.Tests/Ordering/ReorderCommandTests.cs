@@ -1,51 +1,76 @@
 using System.CommandLine;
-using MLSae.Activations;
 using MLSae.Cli.Commands;
 using MLSae.Models;
+using MLSae.Persistence;
+using MLSae.Persistence.Onnx;
+using MLSae.Persistence.SafeTensors;
+using MLSae.Scoring;
 
 namespace MLSae.Tests.Ordering;
 
 public class ReorderCommandTests
 {
-    sealed class FakeIo(SaeWeights weights, IActivationSource source) : IReorderCommandIo
-    {
-        public SaeWeights? Saved;
-        public string? SavedTo;
-        public SaeWeights LoadSae(string runDirectory) => weights;
-        public IActivationSource OpenActivations(string directory) => source;
-        public void SaveSae(SaeWeights w, string sourceRunDirectory, string outDirectory) { Saved = w; SavedTo = outDirectory; }
-    }
-
     [Fact]
-    public void ReordersThroughTheWiringPointAndWritesPrefixCurves()
+    public void ReordersARunFolder_ByFrequency_IntoAnEquivalentSaeWithOriginalIndices()
     {
-        var w = PostHocTestData.RandomSae(6, 20, 51);
-        var x = PostHocTestData.RandomRows(100, 6, 52);
-        var io = new FakeIo(w, new InMemoryActivationSource(x, 6));
-        var outDir = RepoPaths.NewTempDir();
-        var previous = ReorderCommand.Io;
-        ReorderCommand.Io = io;
-        try
-        {
-            var root = new RootCommand { ReorderCommand.Create() };
-            int code = root.Parse(["reorder", "--sae", "in", "--activations", "acts", "--by", "frequency", "--out", outDir, "--prefix-curves"]).Invoke();
-            Assert.Equal(0, code);
-            Assert.Equal(outDir, io.SavedTo);
-            var saved = io.Saved!;
-            var freq = saved.Info.FeatureFrequencies!;
-            for (int j = 1; j < freq.Length; j++) Assert.True(freq[j - 1] >= freq[j]);
-            var orig = saved.Info.OriginalIndices!;
-            for (int j = 0; j < 20; j++) Assert.Equal(w.DecoderRow(orig[j]).ToArray(), saved.DecoderRow(j).ToArray());
-            var csv = File.ReadAllLines(Path.Combine(outDir, "prefix_curves.csv"));
-            Assert.Equal("ordering,features,mse,explained_variance", csv[0]);
-            Assert.Equal(1 + 5 * 6, csv.Length);   // 5 orderings x grid {1,2,4,8,16,20}
+        const int d = 6, m = 20, n = 300;
+        var w = PostHocTestData.RandomSae(d, m, 51) ;
+        var x = PostHocTestData.RandomRows(n, d, 52);
+        var dir = RepoPaths.NewTempDir();
+        var runDir = Path.Combine(dir, "run");
+        Directory.CreateDirectory(runDir);
+        SaeOnnx.Save(w, Path.Combine(runDir, RunFolder.Sae));
+        var acts = Path.Combine(dir, "acts.safetensors");
+        new SafeTensorsWriter().Add("activations", x, [n, d]).Save(acts);
+        var outDir = Path.Combine(dir, "run-ordered");
 
-            Assert.Equal(1, root.Parse(["reorder", "--sae", "in", "--activations", "acts", "--by", "bogus", "--out", outDir]).Invoke());
-        }
-        finally
+        var root = new RootCommand { ReorderCommand.Create() };
+        int code = root.Parse(["reorder", "--sae", runDir, "--activations", acts, "--by", "frequency", "--out", outDir, "--prefix-curves"]).Invoke();
+        Assert.Equal(0, code);
+        var saved = SaeLoader.Load(outDir);
+
+        // Frequencies of the new features, computed independently (double-precision encode of the reloaded SAE).
+        var fires = new int[m];
+        for (int r = 0; r < n; r++)
         {
-            ReorderCommand.Io = previous;
-            Directory.Delete(outDir, true);
+            var f = PostHocTestData.Encode(saved, x, r);
+            for (int i = 0; i < m; i++) if (f[i] > 0) fires[i]++;
         }
+        for (int j = 1; j < m; j++) Assert.True(fires[j - 1] >= fires[j], $"feature {j - 1} fires {fires[j - 1]}x, feature {j} {fires[j]}x");
+        Assert.True(fires[0] > fires[m - 1], "the random SAE should have features of different frequency");
+        for (int j = 0; j < m; j++) Assert.True(Math.Abs(fires[j] / (double)n - saved.Info.FeatureFrequencies![j]) <= 1e-6);
+
+        // Original indices map back to the input SAE's features.
+        var orig = saved.Info.OriginalIndices!;
+        Assert.Equal(Enumerable.Range(0, m), orig.Order());
+        for (int j = 0; j < m; j++)
+        {
+            Assert.Equal(w.DecoderRow(orig[j]).ToArray(), saved.DecoderRow(j).ToArray());
+            Assert.Equal(w.EncoderRow(orig[j]).ToArray(), saved.EncoderRow(j).ToArray());
+            Assert.Equal(w.EncoderBias[orig[j]], saved.EncoderBias[j]);
+        }
+        Assert.Single(saved.Info.Permutations);
+        Assert.Equal(orig, saved.Info.Permutations[0].Order);
+
+        // Same reconstructions to 1e-6; codes permuted.
+        var (f0, r0) = (new float[n * m], new float[n * d]);
+        var (f1, r1) = (new float[n * m], new float[n * d]);
+        new SaeCpuForward(w).Run(x, n, f0, r0);
+        new SaeCpuForward(saved).Run(x, n, f1, r1);
+        for (int i = 0; i < n * d; i++) Assert.True(Math.Abs(r0[i] - r1[i]) <= 1e-6, $"reconstruction {i}: {r0[i]} vs {r1[i]}");
+        for (int r = 0; r < n; r++)
+            for (int j = 0; j < m; j++) Assert.Equal(f0[r * m + orig[j]], f1[r * m + j]);
+
+        var csv = File.ReadAllLines(Path.Combine(outDir, ReorderCommand.PrefixCurvesFile));
+        Assert.Equal("ordering,features,mse,explained_variance", csv[0]);
+        Assert.Equal(1 + 5 * 6, csv.Length);   // 5 orderings x grid {1,2,4,8,16,20}
+
+        // Refusals: an existing SAE in --out, a bad key, the input folder as output.
+        Assert.Equal(1, root.Parse(["reorder", "--sae", runDir, "--activations", acts, "--out", outDir]).Invoke());
+        Assert.Equal(0, root.Parse(["reorder", "--sae", runDir, "--activations", acts, "--out", outDir, "--overwrite"]).Invoke());
+        Assert.Equal(1, root.Parse(["reorder", "--sae", runDir, "--activations", acts, "--by", "bogus", "--out", Path.Combine(dir, "x")]).Invoke());
+        Assert.Equal(1, root.Parse(["reorder", "--sae", runDir, "--activations", acts, "--out", runDir]).Invoke());
+        Assert.Equal(1, root.Parse(["reorder", "--sae", Path.Combine(dir, "missing"), "--activations", acts, "--out", Path.Combine(dir, "y")]).Invoke());
+        Directory.Delete(dir, true);
     }
 }
