@@ -1,7 +1,11 @@
 using BenchmarkDotNet.Running;
 using MLSae.Benchmarks;
+using MLSae.Benchmarks.Memory;
 
 // dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- [--quick] [BenchmarkDotNet args, e.g. --filter *Scoring*]
+// dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- --memory SCENARIO ARGS   (see eng/bench-memory.sh)
+if (args.Length > 0 && args[0] == "--memory") return MemoryProbe.Run(args[1..]);
 var quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToArray();
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, BenchConfig.Create(quick));
+return 0;

@@ -1,7 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using MLSae.Activations;
 using MLSae.Activations.Cache;
 
@@ -13,8 +10,6 @@ namespace MLSae.Benchmarks.Cache;
 /// of 131,072 rows = 32 batches; time per operation = time per batch (rows/s = 4096 / time).
 /// Run: dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- --filter '*ActivationStore*'
 /// </summary>
-[Config(typeof(InProcessShortConfig))]
-[MemoryDiagnoser]
 public class ActivationStoreBenchmarks
 {
     const int D = 384;
@@ -82,11 +77,5 @@ public class ActivationStoreBenchmarks
     {
         for (int b = 0; b < Batches; b++) _sequentialStore.NextBatch(_batch);
         return _batch[0];
-    }
-
-    sealed class InProcessShortConfig : ManualConfig
-    {
-        public InProcessShortConfig() =>
-            AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
     }
 }

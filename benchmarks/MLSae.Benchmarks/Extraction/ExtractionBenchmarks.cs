@@ -5,20 +5,23 @@ using MLSae.Onnx;
 namespace MLSae.Benchmarks.Extraction;
 
 /// <summary>
-/// One batch of 32 x 128 MiniLM tokens: the pruned graph up to <see cref="Hook"/> against the full
-/// forward (all six blocks) on the same ids. tokens/s = 4096 / mean.
+/// One batch of <see cref="Batch"/> x 128 MiniLM tokens: the pruned graph up to <see cref="Hook"/> against the full
+/// forward (all six blocks) on the same ids. tokens/s = Batch x 128 / mean.
 /// Run: dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- --filter '*ExtractionBenchmarks*' --job short
 /// </summary>
-[MemoryDiagnoser]
 public class ExtractionBenchmarks
 {
-    const int Batch = 32, Context = 128;
+    const int Context = 128;
     ActivationExtractor _pruned = null!, _full = null!;
     long[] _ids = null!, _mask = null!;
 
     /// <summary>blocks.3.hook_resid_pre = output of 3 of 6 blocks; blocks.3.hook_resid_post = 4 of 6.</summary>
     [Params("blocks.3.hook_resid_pre", "blocks.3.hook_resid_post")]
     public string Hook { get; set; } = "";
+
+    /// <summary>Contexts per ONNX Runtime run.</summary>
+    [Params(8, 32)]
+    public int Batch { get; set; }
 
     [GlobalSetup]
     public void Setup()

@@ -1,9 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Engines;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLSae.Models;
@@ -18,24 +13,8 @@ namespace MLSae.Benchmarks.Scoring;
 /// ReLU SAE; throughput = Rows / mean time.
 /// Run: dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- --filter "*ScoringBenchmarks*"
 /// </summary>
-[Config(typeof(InProcessConfig))]
 public class ScoringBenchmarks
 {
-    /// <summary>
-    /// In-process: BenchmarkDotNet's out-of-process build copy picks up a native onnxruntime that
-    /// does not match the managed 1.31 API ("does not support API version 31"). Monitoring strategy:
-    /// each invocation is long (seconds for the one-row path), so no pilot stage is needed.
-    /// </summary>
-    sealed class InProcessConfig : ManualConfig
-    {
-        public InProcessConfig()
-        {
-            AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
-                .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(10), logOutput: false)));
-            AddDiagnoser(MemoryDiagnoser.Default);
-        }
-    }
-
     sealed class Row
     {
         public float[] Activation = [];
