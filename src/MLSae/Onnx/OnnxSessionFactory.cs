@@ -76,6 +76,11 @@ public static class OnnxSessionFactory
         lock (s_gate)
         {
             if (s_cudaWorks == false) return false;
+            // ONNX Runtime logs its own error line when the CUDA provider fails to load; silence it for
+            // the probe so the user sees one line from us, then restore the level.
+            var env = OrtEnv.Instance();
+            var level = env.EnvLogLevel;
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
             try
             {
                 so.AppendExecutionProvider_CUDA(deviceId);
@@ -88,6 +93,10 @@ public static class OnnxSessionFactory
                 s_cudaWorks = false;
                 MLSaeLog.Info($"ONNX Runtime: CUDA unavailable ({FirstLine(e.Message)}); running on CPU.");
                 return false;
+            }
+            finally
+            {
+                env.EnvLogLevel = level;
             }
         }
     }
