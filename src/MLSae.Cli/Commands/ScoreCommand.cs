@@ -15,6 +15,11 @@ static class ScoreCommand
         var sae = new Option<string>("--sae") { Description = "The SAE: an ML.NET model zip, an MLSae .onnx file or an SAELens folder.", Required = true };
         var activations = new Option<string?>("--activations") { Description = "An activation-cache folder to score." };
         var data = new Option<string?>("--data") { Description = "A .safetensors file with one [rows, d] float tensor to score." };
+        var text = new Option<string?>("--text") { Description = "A text corpus (.txt, .jsonl, .csv, .parquet or a folder) to extract and score in one go." };
+        var textField = new Option<string>("--text-field") { Description = "Field/column with the text (with --text).", DefaultValueFactory = _ => "text" };
+        var model = new Option<string?>("--model") { Description = "Model for --text (default: the model the SAE was trained on, from its metadata)." };
+        var hook = new Option<string?>("--hook") { Description = "Hook for --text (default: the SAE's hook, from its metadata)." };
+        var maxTokens = new Option<long>("--max-tokens") { Description = "With --text: stop after this many tokens (0: whole corpus).", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Output file: .parquet for Parquet, anything else CSV.", Required = true };
         var topK = new Option<int>("--top-k") { Description = "Write the k largest features per token (dense top-k); 0 writes every non-zero feature (sparse).", DefaultValueFactory = _ => SaeScorerDefaults.TopK };
         var batch = new Option<int>("--batch-size") { Description = "Rows per ONNX Runtime run.", DefaultValueFactory = _ => SaeScorerDefaults.BatchSize };
@@ -24,15 +29,16 @@ static class ScoreCommand
 
         var command = new Command("score", "Score activations with a saved SAE and write the codes to Parquet or CSV.")
         {
-            sae, activations, data, output, topK, batch, overwrite, cpu, engine,
+            sae, activations, data, text, textField, model, hook, maxTokens, output, topK, batch, overwrite, cpu, engine,
         };
         command.SetAction(parse =>
         {
             var activationPath = parse.GetValue(activations);
             var dataPath = parse.GetValue(data);
-            if ((activationPath is null) == (dataPath is null))
+            var textPath = parse.GetValue(text);
+            if (new[] { activationPath, dataPath, textPath }.Count(p => p is not null) != 1)
             {
-                AnsiConsole.MarkupLine("[red]error[/]: pass exactly one of --activations DIR or --data FILE.");
+                AnsiConsole.MarkupLine("[red]error[/]: pass exactly one of --activations DIR, --data FILE.safetensors or --text CORPUS.");
                 return 2;
             }
             try
@@ -48,9 +54,10 @@ static class ScoreCommand
                 var outPath = parse.GetValue(output)!;
                 if (File.Exists(outPath) && !options.Overwrite)
                     throw new IOException($"Output file '{outPath}' already exists. Choose another path or pass --overwrite.");
-                IActivationSource source = ActivationSources.Open((activationPath ?? dataPath)!);
                 using var scorer = SaeScorer.Open(parse.GetValue(sae)!, options);
-                var summary = ProgressDisplay.Run("scoring", progress => scorer.Score(source, outPath, progress));
+                var summary = textPath is null
+                    ? ProgressDisplay.Run("scoring", progress => scorer.Score(ActivationSources.Open((activationPath ?? dataPath)!), outPath, progress))
+                    : ScoreText(scorer, textPath, parse.GetValue(textField)!, parse.GetValue(model), parse.GetValue(hook), parse.GetValue(maxTokens), !parse.GetValue(cpu), outPath);
                 double rate = summary.Rows / Math.Max(1e-9, summary.Elapsed.TotalSeconds);
                 AnsiConsole.MarkupLineInterpolated(
                     $"[green]scored[/] {summary.Rows:N0} rows (d = {scorer.Weights.InputDim}, m = {scorer.Weights.FeatureCount}) on {(options.Engine == ScoringEngine.MLNet ? "ML.NET" : summary.Provider)} in {summary.Elapsed.TotalSeconds:F2} s ({rate:N0} rows/s); mean L0 {summary.MeanL0:F1}; {summary.EntriesWritten:N0} entries -> {outPath}");
@@ -63,5 +70,19 @@ static class ScoreCommand
             }
         });
         return command;
+    }
+
+    /// <summary>--text: the model and hook default to the ones recorded in the SAE at training time.</summary>
+    static ScoreSummary ScoreText(SaeScorer scorer, string corpus, string textField, string? modelSpec, string? hook, long maxTokens, bool preferCuda, string outPath)
+    {
+        modelSpec ??= scorer.Weights.Info.ModelName
+            ?? throw new ArgumentException("The SAE does not record which model it was trained on; pass --model.");
+        hook ??= scorer.Weights.Info.HookName
+            ?? throw new ArgumentException("The SAE does not record which hook it was trained on; pass --hook.");
+        var transformer = ModelSources.Resolve(modelSpec);
+        var extraction = new ExtractionOptions { MaxTokens = maxTokens, Execution = new OnnxExecutionOptions { PreferCuda = preferCuda } };
+        AnsiConsole.MarkupLineInterpolated($"extracting {transformer.Name} {hook} from {corpus}, then scoring");
+        return ProgressDisplay.Run("extract + score", progress =>
+            scorer.ScoreText(transformer, hook, CorpusReader.Read(corpus, textField), outPath, extraction, progress));
     }
 }
