@@ -1,10 +1,13 @@
 // BatchScoring: score a saved SAE over activations with the batched ONNX Runtime scorer and print
 // the most active features. References MLSae only (no TorchSharp).
 //
-//   dotnet run --project examples/BatchScoring -- [--sae PATH] [--data ACTIVATIONS.safetensors] [--out FILE]
+//   dotnet run --project examples/BatchScoring -- [--sae PATH] [--text CORPUS | --data ACTIVATIONS] [--out FILE]
 //
-// PATH is an ML.NET model zip, an MLSae .onnx file or an SAELens folder. Without --sae the example
-// builds a RANDOM SAE and RANDOM activations so it runs anywhere; its features mean nothing.
+// PATH is an ML.NET model zip, an MLSae .onnx file, a run folder or an SAELens folder; CORPUS is text
+// (.txt, .jsonl, .csv, .parquet): the SAE's hook is extracted with ONNX Runtime and scored. Without
+// --sae it uses the SAE the QuickStart example trained (./quickstart-output/run) when present, scoring
+// the Brown corpus beside the repository; otherwise it builds a RANDOM SAE and RANDOM activations so
+// it runs anywhere (its features mean nothing).
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLSae.Activations;
@@ -12,12 +15,19 @@ using MLSae.Diagnostics;
 using MLSae.Models;
 using MLSae.Scoring;
 
-string? saePath = Arg("--sae"), dataPath = Arg("--data"), outPath = Arg("--out");
+string? saePath = Arg("--sae"), dataPath = Arg("--data"), textPath = Arg("--text"), outPath = Arg("--out");
 var work = Path.Combine(Path.GetTempPath(), $"mlsae-batchscoring-{Environment.ProcessId}");
 Directory.CreateDirectory(work);
-IActivationSource source;
+IActivationSource? source = null;
+const string QuickStartSae = "quickstart-output/run/sae.onnx", Brown = "../shared/data/brown.jsonl";
 
-if (saePath is null)
+if (saePath is null && File.Exists(QuickStartSae) && (textPath is not null || File.Exists(Brown)))
+{
+    saePath = QuickStartSae;
+    textPath ??= Brown;
+    Console.WriteLine($"No --sae given: scoring {textPath} with the QuickStart's SAE ({saePath}).");
+}
+else if (saePath is null)
 {
     Console.WriteLine("No --sae given: building a RANDOM SAE (d = 384, m = 4096, ReLU) and 20,000 RANDOM activation rows.");
     Console.WriteLine("The features below are meaningless; pass --sae and --data to score a trained SAE.");
@@ -26,19 +36,23 @@ if (saePath is null)
     SaveAsMLNetModel(weights, saePath);
     source = new InMemoryActivationSource(RandomRows(20_000, 384, seed: 8), 384);
 }
-else
+else if (textPath is null)
 {
     source = dataPath is not null ? ActivationSources.Open(dataPath)
-        : throw new ArgumentException("Pass --data ACTIVATIONS.safetensors (one [rows, d] float tensor) with --sae.");
+        : throw new ArgumentException("Pass --text CORPUS or --data ACTIVATIONS (a cache folder or a .safetensors [rows, d] tensor) with --sae.");
 }
 
 outPath ??= Path.Combine(work, "codes.parquet");
 using var scorer = SaeScorer.Open(saePath, new SaeScorerOptions { Overwrite = true });
 Console.WriteLine($"SAE {saePath}: {scorer.Weights.Architecture}, d = {scorer.Weights.InputDim}, m = {scorer.Weights.FeatureCount}; ONNX Runtime on {scorer.Provider}.");
-var summary = scorer.Score(source, outPath, new Progress<ProgressInfo>(p =>
+var progress = new Progress<ProgressInfo>(p =>
 {
     if (p.Done == p.Total) Console.WriteLine($"  {p.Done:N0}/{p.Total:N0} {p.Unit} {p.Detail}");
-}));
+});
+var summary = source is not null
+    ? scorer.Score(source, outPath, progress)
+    : scorer.ScoreText(ModelSources.Resolve(scorer.Weights.Info.ModelName ?? "minilm-l6"), scorer.Weights.Info.HookName ?? "blocks.3.hook_resid_post",
+        CorpusReader.Read(textPath!, "text"), outPath, new ExtractionOptions { MaxTokens = 50_000 }, progress);
 Console.WriteLine($"Scored {summary.Rows:N0} rows in {summary.Elapsed.TotalSeconds:F2} s ({summary.Rows / summary.Elapsed.TotalSeconds:N0} rows/s), mean L0 {summary.MeanL0:F1}, {summary.EntriesWritten:N0} entries -> {outPath}");
 Console.WriteLine();
 Console.WriteLine(" rank  feature  fires on   mean when active      max");
@@ -46,12 +60,12 @@ int rank = 0;
 foreach (var (feature, count, mean, max) in summary.MostActive(10))
     Console.WriteLine($"{++rank,5}  {feature,7}  {count / (double)summary.Rows,8:P2}  {mean,16:F4}  {max,8:F4}");
 
-if (saePath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-    CompareWithMLNet(saePath, source, scorer);
-if (Arg("--sae") is null && Arg("--out") is null)
+if (saePath.EndsWith(".zip", StringComparison.OrdinalIgnoreCase) && source is not null)
+    CompareWithMLNet(saePath, source!, scorer);
+if (Arg("--out") is null)
 {
-    Directory.Delete(work, recursive: true); // the random demo leaves nothing behind
-    Console.WriteLine($"(random demo: removed {work})");
+    Directory.Delete(work, recursive: true); // without --out the example leaves nothing behind
+    Console.WriteLine($"(no --out: removed {work})");
 }
 
 static void CompareWithMLNet(string zip, IActivationSource source, SaeScorer scorer)
