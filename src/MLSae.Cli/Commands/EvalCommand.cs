@@ -80,7 +80,7 @@ static class EvalCommand
         if (source.Dimension != weights.InputDim)
             throw new ArgumentException($"The activations '{a.Activations}' have d={source.Dimension} but the SAE '{a.Sae}' reads d={weights.InputDim}; evaluate on activations from the SAE's model and hook.");
         var options = new MetricsEvaluatorOptions { BatchSize = a.BatchSize, MaxTokens = a.MaxTokens };
-        var forward = new SaeCpuForward(weights);
+        using var forward = new SaeOnnxForward(weights, a.BatchSize);
         var table = a.TopExamples > 0 ? new FeatureTableBuilder(weights.FeatureCount, a.TopExamples) : null;
         var metrics = ProgressDisplay.Run("eval", progress => new MetricsEvaluator(options).Evaluate(source, forward, table, progress));
 

@@ -3,6 +3,7 @@ using MLSae.Diagnostics;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Probing;
 using MLSae.Models;
+using MLSae.Scoring;
 
 namespace Microsoft.ML;
 
@@ -23,7 +24,9 @@ public sealed class SaeEvaluationCatalog
         IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(sae);
-        return Evaluate(new SaeCpuForward(sae), activations, options, progress);
+        if (options.BatchSize == 0) options = new MetricsEvaluatorOptions();
+        using var forward = new SaeOnnxForward(sae, options.BatchSize);   // ORT's GEMM: the forward is most of the cost
+        return Evaluate(forward, activations, options, progress);
     }
 
     /// <summary>Core metrics of any <see cref="ISaeForward"/> (e.g. an ONNX Runtime scorer).</summary>

@@ -107,7 +107,8 @@ public class EvalCommandTests(Xunit.Abstractions.ITestOutputHelper output)
         void Same(string group, string name, double expected)
         {
             double got = metrics.GetProperty(group).GetProperty(name).GetDouble();
-            Assert.True(Math.Abs(got - expected) <= 1e-9 * (1 + Math.Abs(expected)), $"{group}.{name}: {got} vs {expected}");
+            // The CLI runs the SAE on ONNX Runtime, the direct path on SaeCpuForward: float32 sums in another order.
+            Assert.True(Math.Abs(got - expected) <= 1e-6 * (1 + Math.Abs(expected)), $"{group}.{name}: {got} vs {expected}");
         }
         Same("reconstruction_quality", "explained_variance", direct.ExplainedVariance);
         Same("reconstruction_quality", "mse", direct.Mse);
