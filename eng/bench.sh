@@ -12,6 +12,7 @@ printf '%s\n' "${args[@]}" | grep -q -- '--filter' || args+=(--filter '*')
 dotnet build benchmarks/MLSae.Benchmarks -c Release -v quiet -nologo
 artifacts="$root/BenchmarkDotNet.Artifacts"
 rm -rf "$artifacts/results"
+mkdir -p "$artifacts"   # tee below writes run.log into it before BenchmarkDotNet creates it
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 start="$(date -u +%s)"
 dotnet run -c Release --no-build --project benchmarks/MLSae.Benchmarks -- "${args[@]}" --artifacts "$artifacts" | tee "$artifacts/run.log"
