@@ -28,6 +28,16 @@ static class SpliceFixture
         return new SaeWeights(SaeArchitecture.Standard, SaeActivation.ReLU, d, m, w, new float[m], (float[])w.Clone(), new float[d]);
     }
 
+    /// <summary><see cref="IdentitySae"/> with uniform noise of half-width <paramref name="noise"/> on every decoder weight: close to, not exactly, the identity.</summary>
+    public static SaeWeights NoisyIdentitySae(int d, double noise, int seed)
+    {
+        var exact = IdentitySae(d);
+        var dec = (float[])exact.DecoderWeights.Clone();
+        var r = Reference.Random(dec.Length, seed, noise);
+        for (int i = 0; i < dec.Length; i++) dec[i] += r[i];
+        return new SaeWeights(SaeArchitecture.Standard, SaeActivation.ReLU, d, 2 * d, exact.EncoderWeights, exact.EncoderBias, dec, exact.DecoderBias);
+    }
+
     /// <summary>An SAE whose reconstruction is exactly zero (zero decoder and decoder bias).</summary>
     public static SaeWeights ZeroSae(int d, int m) =>
         new(SaeArchitecture.Standard, SaeActivation.ReLU, d, m, Reference.Random(m * d, 5, 0.5), new float[m], new float[m * d], new float[d]);
