@@ -25,6 +25,8 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
     public const string AblationSuffix = ".ablation";
     /// <summary>The graph input (int64 [batch, tokens]) that selects the positions the SAE replaces.</summary>
     public const string ReconstructMaskInput = "mlsae.reconstruct_mask";
+    /// <summary>Encoder contexts are sorted by length within pools of this many batches.</summary>
+    const int LengthSortPoolBatches = 8;
 
     readonly TransformerModel _model;
     readonly DownstreamPreservationOptions _options;
@@ -97,14 +99,22 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
         var packer = new ContextPacker(_model.Tokenizer, _options.ContextLength, _model.IsEncoder);
         var accumulator = Kind == DownstreamModelKind.CausalLm ? (IPreservationAccumulator)new LogitAccumulator(OutputWidth) : new EmbeddingAccumulator(OutputWidth);
         long limit = _options.MaxTokens == 0 ? long.MaxValue : _options.MaxTokens, contexts = 0;
+        // Encoder contexts hold one document each and vary in length: runs are as wide as their longest
+        // context, so a pool of several batches is sorted by length first (stable, deterministic). The pool
+        // is closed when its text tokens reach the limit, so sorting does not change which contexts count.
+        // Causal contexts are all full except the last: no pooling.
+        int poolSize = _model.IsEncoder ? BatchSize * LengthSortPoolBatches : BatchSize;
+        var pool = new List<PackedContext>(poolSize);
         var batch = new List<PackedContext>(BatchSize);
+        long pooledText = 0;
         foreach (var context in packer.Pack(documents))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            batch.Add(context);
-            if (batch.Count == BatchSize && Flush()) break;
+            pool.Add(context);
+            for (int p = 0; p < context.Filled; p++) if (context.Kinds[p] == SlotKind.Text) pooledText++;
+            if ((pool.Count == poolSize || accumulator.Tokens + pooledText >= limit) && ProcessPool()) break;
         }
-        if (batch.Count > 0 && accumulator.Tokens < limit) Flush();
+        if (pool.Count > 0 && accumulator.Tokens < limit) ProcessPool();
         if (accumulator.Tokens == 0)
             throw new InvalidDataException(packer.Documents == 0
                 ? "The texts for downstream preservation hold no documents. Check --data and --text-field."
@@ -118,6 +128,20 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
             ModelName = _model.Name, HookName = Hook.Name, HookTensor = Hook.TensorName, OutputName = OutputName,
             Options = _options, Elapsed = clock.Elapsed, Provider = Provider,
         };
+
+        bool ProcessPool()
+        {
+            var ordered = _model.IsEncoder ? pool.OrderBy(c => c.Filled).ToList() : pool;
+            bool done = false;
+            for (int i = 0; i < ordered.Count && !done; i += BatchSize)
+            {
+                batch.AddRange(ordered.Skip(i).Take(BatchSize));
+                done = Flush();
+            }
+            pool.Clear();
+            pooledText = 0;
+            return done;
+        }
 
         bool Flush()
         {
