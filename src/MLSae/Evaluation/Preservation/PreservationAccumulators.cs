@@ -15,50 +15,39 @@ internal interface IPreservationAccumulator
 /// <summary>
 /// Causal LMs: KL at every text-token position (the positions whose activation the SAE replaced);
 /// next-token CE at text-token positions whose next position in the context holds a token (not
-/// padding, not past the context's end). Sums are in double, added in position order, so the result
-/// does not depend on the thread count.
+/// padding, not past the context's end). Sums are in double, added in position order.
 /// </summary>
 internal sealed class LogitAccumulator(int vocabulary) : IPreservationAccumulator
 {
-    readonly List<(long Offset, int Target)> _work = [];
-    TokenComparison[] _results = [];
     double _klSae, _klAblation, _ceOriginal, _ceSae, _ceAblation;
     long _ceTokens;
 
     public long Tokens { get; private set; }
 
+    // Sequential on purpose: on the shared 2-core build machine a Parallel.For over positions measured
+    // slower (docs/benchmarks/evaluation.md); the fused kernel costs about a third of the forward.
     public void Add(IReadOnlyList<PackedContext> batch, int tokens, float[][] outputs, long limit)
     {
-        _work.Clear();
         for (int b = 0; b < batch.Count; b++)
         {
             var c = batch[b];
-            for (int p = 0; p < tokens && Tokens + _work.Count < limit; p++)
+            for (int p = 0; p < tokens && Tokens < limit; p++)
             {
                 if (c.Kinds[p] != SlotKind.Text) continue;
                 int target = p + 1 < c.Filled ? c.TokenIds[p + 1] : -1;
-                _work.Add(((long)(b * tokens + p) * vocabulary, target));
+                int offset = (b * tokens + p) * vocabulary;
+                var r = LogitComparison.Compare(outputs[0].AsSpan(offset, vocabulary), outputs[1].AsSpan(offset, vocabulary),
+                    outputs[2].AsSpan(offset, vocabulary), target);
+                _klSae += r.KlSae;
+                _klAblation += r.KlAblation;
+                Tokens++;
+                if (target < 0) continue;
+                _ceOriginal += r.CeOriginal;
+                _ceSae += r.CeSae;
+                _ceAblation += r.CeAblation;
+                _ceTokens++;
             }
         }
-        if (_results.Length < _work.Count) _results = new TokenComparison[_work.Count];
-        Parallel.For(0, _work.Count, i =>
-        {
-            var (offset, target) = _work[i];
-            _results[i] = LogitComparison.Compare(outputs[0].AsSpan((int)offset, vocabulary), outputs[1].AsSpan((int)offset, vocabulary),
-                outputs[2].AsSpan((int)offset, vocabulary), target);
-        });
-        for (int i = 0; i < _work.Count; i++)
-        {
-            var r = _results[i];
-            _klSae += r.KlSae;
-            _klAblation += r.KlAblation;
-            if (double.IsNaN(r.CeOriginal)) continue;
-            _ceOriginal += r.CeOriginal;
-            _ceSae += r.CeSae;
-            _ceAblation += r.CeAblation;
-            _ceTokens++;
-        }
-        Tokens += _work.Count;
     }
 
     public PreservationMetrics ToMetrics() => PreservationMetrics.FromRaw(
