@@ -64,13 +64,25 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
         Provider = OnnxSessionFactory.LastProvider;
         _inputNames = [.. _session.InputMetadata.Keys];
         _outputNames = [OutputName, OutputName + SaeSuffix, OutputName + AblationSuffix];
-        foreach (var input in _inputNames)
-            if (input != ReconstructMaskInput && !ModelInputs.Known.Contains(input))
-                throw new InvalidDataException($"Model '{model.Name}' needs input '{input}', which MLSae cannot fill.");
-
-        OutputWidth = ProbeWidth(sae);
+        try
+        {
+            foreach (var input in _inputNames)
+                if (input != ReconstructMaskInput && !ModelInputs.Known.Contains(input))
+                    throw new InvalidDataException($"Model '{model.Name}' needs input '{input}', which MLSae cannot fill.");
+            OutputWidth = ProbeWidth(sae);
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
         BatchSize = _options.BatchSize > 0 ? _options.BatchSize
             : (int)Math.Clamp(_options.MaxOutputFloats / (3L * _options.ContextLength * OutputWidth), 1, DownstreamPreservationDefaults.MaxAutoBatchSize);
+        if ((long)BatchSize * _options.ContextLength * OutputWidth > Array.MaxLength)
+        {
+            _session.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(options), $"Batch size {BatchSize} x context {_options.ContextLength} x output width {OutputWidth} exceeds one array; use a smaller batch size (0 picks one).");
+        }
         int n = BatchSize * _options.ContextLength;
         _ids = new long[n]; _mask = new long[n]; _types = new long[n]; _positions = new long[n]; _saeMask = new long[n];
         for (int k = 0; k < 3; k++) _outputs[k] = new float[(long)n * OutputWidth];
