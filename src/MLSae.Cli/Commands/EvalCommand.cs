@@ -5,6 +5,7 @@ using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Features;
+using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 using MLSae.Models;
 using MLSae.Persistence;
@@ -29,26 +30,37 @@ static class EvalCommand
         var output = new Option<string?>("--out") { Description = "Folder for eval.json and features.jsonl (default: the run folder given to --sae)." };
         var probeData = new Option<string?>("--probe-data") { Description = "Labelled texts (.jsonl or .csv) for sparse probing." };
         var labelField = new Option<string>("--label-field") { Description = "Label field/column of --probe-data.", DefaultValueFactory = _ => "label" };
-        var textField = new Option<string>("--text-field") { Description = "Text field/column of --probe-data.", DefaultValueFactory = _ => "text" };
+        var textField = new Option<string>("--text-field") { Description = "Text field/column of --probe-data and --data.", DefaultValueFactory = _ => "text" };
         var positive = new Option<string?>("--positive-class") { Description = "Probe this class against the rest (default: every class one-vs-rest)." };
         var maxTokens = new Option<long>("--max-tokens") { Description = "Evaluate at most this many tokens (0: all).", DefaultValueFactory = _ => MetricsEvaluatorDefaults.MaxTokens };
         var batch = new Option<int>("--batch-size") { Description = "Tokens per batch (also the batch of explained_variance_legacy).", DefaultValueFactory = _ => MetricsEvaluatorDefaults.BatchSize };
         var top = new Option<int>("--top-examples") { Description = "Top activating rows kept per feature in features.jsonl (0: no table).", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Seed of the probing split.", DefaultValueFactory = _ => SparseProbingDefaults.Seed };
+        var data = new Option<string?>("--data") { Description = "Texts (.txt, .jsonl, .csv, .parquet or a folder) for downstream preservation: the model runs them unchanged, with the SAE spliced in at the hook and zero-ablated (kl_div_score, ce_loss_score; embedding_cosine_score for encoders)." };
+        var model = new Option<string?>("--model") { Description = $"Model for --data (default: the activation cache's model). {string.Join("; ", ModelSources.ValidForms)}." };
+        var hook = new Option<string?>("--hook") { Description = "Hook the SAE is spliced at (default: the SAE's hook, else the cache's)." };
+        var downstreamTokens = new Option<long>("--downstream-tokens") { Description = "Text tokens of --data to evaluate (0: all).", DefaultValueFactory = _ => DownstreamPreservationDefaults.MaxTokens };
+        var context = new Option<int>("--context") { Description = "Tokens per context for --data (default: the cache's, else 128)." };
+        var reconstructSpecial = new Option<bool>("--reconstruct-special") { Description = "Splice the reconstruction at special-token positions too (default: they keep their activations, as SAEBench)." };
 
         var command = new Command("eval", "Evaluate an SAE: reconstruction, shrinkage, sparsity, feature density, optional sparse probing; writes eval.json.")
         {
             sae, activations, output, probeData, labelField, textField, positive, maxTokens, batch, top, seed,
+            data, model, hook, downstreamTokens, context, reconstructSpecial,
         };
         command.SetAction(parse => Run(new EvalArguments(
             parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output),
             parse.GetValue(probeData), parse.GetValue(labelField)!, parse.GetValue(textField)!, parse.GetValue(positive),
-            parse.GetValue(maxTokens), parse.GetValue(batch), parse.GetValue(top), parse.GetValue(seed))));
+            parse.GetValue(maxTokens), parse.GetValue(batch), parse.GetValue(top), parse.GetValue(seed),
+            parse.GetValue(data), parse.GetValue(model), parse.GetValue(hook), parse.GetValue(downstreamTokens),
+            parse.GetValue(context), parse.GetValue(reconstructSpecial))));
         return command;
     }
 
     internal sealed record EvalArguments(string Sae, string Activations, string? Out, string? ProbeData, string LabelField,
-        string TextField, string? PositiveClass, long MaxTokens, int BatchSize, int TopExamples, int Seed);
+        string TextField, string? PositiveClass, long MaxTokens, int BatchSize, int TopExamples, int Seed,
+        string? Data = null, string? Model = null, string? Hook = null, long DownstreamTokens = DownstreamPreservationDefaults.MaxTokens,
+        int Context = 0, bool ReconstructSpecial = false);
 
     internal static int Run(EvalArguments a)
     {
@@ -102,10 +114,18 @@ static class EvalCommand
                 new SparseProbingEvaluator(new SparseProbingOptions { PositiveClass = a.PositiveClass, Seed = a.Seed }).Evaluate(pooled, progress));
         }
 
+        DownstreamPreservationResult? downstream = null;
+        if (a.Data is { } dataPath)
+        {
+            downstream = Downstream(a, dataPath, weights, cache);
+            metrics = metrics with { Preservation = downstream.LanguageModel };
+        }
+
         Directory.CreateDirectory(outDir);
         var report = new EvalReport
         {
             Core = metrics, CoreOptions = options, SparseProbing = probing,
+            Downstream = downstream, DownstreamSource = a.Data is null ? null : Path.GetFullPath(a.Data),
             ModelName = weights.Info.ModelName ?? cache?.Manifest.Model, HookName = weights.Info.HookName ?? cache?.Manifest.Hook,
             SaeSource = Path.GetFullPath(a.Sae), ActivationsSource = Path.GetFullPath(a.Activations),
         };
@@ -120,6 +140,33 @@ static class EvalCommand
         AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
         return 0;
     }
+
+    /// <summary>Runs --data through the model unchanged, with the SAE spliced in and zero-ablated; prints the timing.</summary>
+    static DownstreamPreservationResult Downstream(EvalArguments a, string dataPath, SaeWeights weights, ActivationCache? cache)
+    {
+        var spec = a.Model ?? NonEmpty(cache?.Manifest.Model) ?? weights.Info.ModelName
+            ?? throw new ArgumentException($"--data runs texts through the SAE's model, but neither the activations '{a.Activations}' nor the SAE name one: pass --model (e.g. minilm-l6 or pythia:DIR).");
+        var hook = a.Hook ?? weights.Info.HookName ?? NonEmpty(cache?.Manifest.Hook)
+            ?? throw new ArgumentException($"--data splices the SAE at its hook, but neither the SAE '{a.Sae}' nor the activations name one: pass --hook (e.g. blocks.3.hook_resid_post).");
+        TransformerModel model;
+        try { model = DownstreamModels.Resolve(spec); }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--data runs the texts through model '{spec}', which does not resolve here ({e.Message}). Pass --model with a spec MLSae can load (minilm-l6, pythia:DIR, onnx:FILE).", e);
+        }
+        int context = a.Context > 0 ? a.Context : cache is { Manifest.Context: > 0 } ? cache.Manifest.Context : DownstreamPreservationDefaults.ContextLength;
+        using var evaluator = new DownstreamPreservationEvaluator(model, hook, weights, new DownstreamPreservationOptions
+        {
+            ContextLength = context, MaxTokens = a.DownstreamTokens, ReconstructSpecialTokens = a.ReconstructSpecial,
+        });
+        var result = ProgressDisplay.Run("downstream preservation", progress => evaluator.Evaluate(CorpusReader.Read(dataPath, a.TextField), progress));
+        double seconds = result.Elapsed.TotalSeconds;
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+            $"downstream preservation: {result.Tokens:N0} tokens in {result.Contexts:N0} contexts of {context}, {seconds:F1} s ({result.Tokens / Math.Max(seconds, 1e-9):N0} tokens/s; original, SAE and ablation in one session, batch {evaluator.BatchSize}, {result.Provider})");
+        return result;
+    }
+
+    static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
     /// <summary>Token id to text through the tokenizer of the cache's model; null (ids are printed) when it cannot be resolved.</summary>
     internal static Func<int, string>? Decoder(ActivationCache? cache)
@@ -156,10 +203,21 @@ static class EvalCommand
         Row("features", "dead_fraction", m.DeadFraction);
         Row("features", "dense_fraction", m.DenseFraction);
         Row("tokens", "tokens", m.Tokens);
-        if (m.Preservation is { } p)
+        if ((report.Downstream?.LanguageModel ?? m.Preservation) is { } p)
         {
             Row("preservation", "kl_div_score", p.KlDivScore);
+            Row("preservation", "kl_div_with_sae", p.KlDivWithSae);
+            Row("preservation", "kl_div_with_ablation", p.KlDivWithAblation);
             Row("preservation", "ce_loss_score", p.CeLossScore);
+            Row("preservation", "ce_loss_without_sae", p.CeLossWithoutSae);
+            Row("preservation", "ce_loss_with_sae", p.CeLossWithSae);
+            Row("preservation", "ce_loss_with_ablation", p.CeLossWithAblation);
+        }
+        if (report.Downstream?.Embedding is { } e)
+        {
+            Row("preservation", "embedding_cosine_score", e.CosineScore);
+            Row("preservation", "embedding_cosine_distance_with_sae", e.CosineDistanceWithSae);
+            Row("preservation", "embedding_cosine_distance_with_ablation", e.CosineDistanceWithAblation);
         }
         if (report.SparseProbing is { } sp)
         {

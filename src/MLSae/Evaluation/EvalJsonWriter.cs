@@ -53,17 +53,24 @@ public static class EvalJsonWriter
             WriteStringOrNull(w, "positive_class", sp.Options.PositiveClass);
             w.WriteEndObject();
         }
+        if (report.Downstream is { } ds) WriteDownstreamConfig(w, ds, report.DownstreamSource);
         w.WriteEndObject();
 
         w.WriteString("eval_id", report.EvalId);
         w.WriteNumber("datetime_epoch_millis", report.Timestamp.ToUnixTimeMilliseconds());
 
         w.WriteStartObject("eval_result_metrics");
-        var p = m.Preservation;
+        var p = report.Downstream?.LanguageModel ?? m.Preservation;
         w.WriteStartObject("model_behavior_preservation");
         Num(w, "kl_div_score", p?.KlDivScore);
         Num(w, "kl_div_with_ablation", p?.KlDivWithAblation);
         Num(w, "kl_div_with_sae", p?.KlDivWithSae);
+        if (report.Downstream?.Embedding is { } e)
+        {
+            Num(w, "embedding_cosine_score", e.CosineScore);
+            Num(w, "embedding_cosine_distance_with_ablation", e.CosineDistanceWithAblation);
+            Num(w, "embedding_cosine_distance_with_sae", e.CosineDistanceWithSae);
+        }
         w.WriteEndObject();
         w.WriteStartObject("model_performance_preservation");
         Num(w, "ce_loss_score", p?.CeLossScore);
@@ -90,7 +97,8 @@ public static class EvalJsonWriter
         w.WriteStartObject("token_stats");
         w.WriteNumber("total_tokens_eval_reconstruction", m.Tokens);
         w.WriteNumber("total_tokens_eval_sparsity_variance", m.Tokens);
-        if (p is not null) w.WriteNumber("total_tokens_eval_preservation", p.Tokens);
+        if (report.Downstream is { } dt) w.WriteNumber("total_tokens_eval_preservation", dt.Tokens);
+        else if (p is not null) w.WriteNumber("total_tokens_eval_preservation", p.Tokens);
         w.WriteEndObject();
         w.WriteStartObject("misc_metrics");
         Num(w, "frac_alive", m.FracAlive);
@@ -138,6 +146,25 @@ public static class EvalJsonWriter
         w.WriteNull("eval_result_unstructured");
         w.WriteEndObject();
         w.Flush();
+    }
+
+    static void WriteDownstreamConfig(Utf8JsonWriter w, Preservation.DownstreamPreservationResult d, string? source)
+    {
+        w.WriteStartObject("downstream_preservation");
+        w.WriteString("model_kind", d.Kind == Preservation.DownstreamModelKind.Encoder ? "encoder" : "causal_lm");
+        WriteStringOrNull(w, "texts_source", source);
+        w.WriteString("hook_tensor", d.HookTensor);
+        w.WriteString("output_name", d.OutputName);
+        w.WriteNumber("context_size", d.Options.ContextLength);
+        w.WriteNumber("max_tokens", d.Options.MaxTokens);
+        w.WriteNumber("contexts", d.Contexts);
+        w.WriteBoolean("exclude_special_tokens_from_reconstruction", !d.Options.ReconstructSpecialTokens);
+        w.WriteString("ablation", "zeros at the hook, every position");
+        if (d.Kind == Preservation.DownstreamModelKind.Encoder)
+            w.WriteString("embedding_cosine_definition", "e = final hidden state mean-pooled over a context's attended tokens; D_x = mean over contexts of 1 - cos(e_orig, e_x); score = (D_ablation - D_sae) / D_ablation");
+        else
+            w.WriteString("kl_ce_definition", "per text-token position: KL(p_orig || p_x); next-token CE where the next position holds a token; means over positions");
+        w.WriteEndObject();
     }
 
     static void WriteProbing(Utf8JsonWriter w, Probing.SparseProbingResult r)

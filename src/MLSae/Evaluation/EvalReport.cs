@@ -1,3 +1,4 @@
+using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 
 namespace MLSae.Evaluation;
@@ -16,6 +17,14 @@ public sealed record EvalReport
     public SparseProbingResult? SparseProbing { get; init; }
     /// <summary>Absorption results, when measured.</summary>
     public AbsorptionMetrics? Absorption { get; init; }
+    /// <summary>
+    /// Downstream preservation (the SAE spliced into the model), when measured. Its causal-LM metrics
+    /// take precedence over <see cref="SaeMetrics.Preservation"/>; its encoder metrics are written as
+    /// <c>embedding_*</c> keys of model_behavior_preservation.
+    /// </summary>
+    public DownstreamPreservationResult? Downstream { get; init; }
+    /// <summary>Where the downstream-preservation texts came from.</summary>
+    public string? DownstreamSource { get; init; }
     /// <summary>The model the activations came from.</summary>
     public string? ModelName { get; init; }
     /// <summary>The hook the SAE reads.</summary>

@@ -1,6 +1,7 @@
 using MLSae.Activations;
 using MLSae.Diagnostics;
 using MLSae.Evaluation;
+using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 using MLSae.Models;
 using MLSae.Scoring;
@@ -36,6 +37,21 @@ public sealed class SaeEvaluationCatalog
         // default(MetricsEvaluatorOptions) has BatchSize 0: treat it as "defaults".
         if (options.BatchSize == 0) options = new MetricsEvaluatorOptions();
         return new MetricsEvaluator(options).Evaluate(activations, sae, progress);
+    }
+
+    /// <summary>
+    /// Downstream preservation: <paramref name="texts"/> run through <paramref name="model"/> unchanged, with
+    /// <paramref name="sae"/> spliced in at <paramref name="hook"/>, and with the hook zero-ablated. Causal LMs
+    /// (a <c>logits</c> output; for <c>pythia:DIR</c> resolve with <see cref="DownstreamModels.Resolve"/>) give
+    /// kl_div_score / ce_loss_score (<see cref="DownstreamPreservationResult.LanguageModel"/>; put them on the core
+    /// metrics with <c>metrics with { Preservation = result.LanguageModel }</c>); encoders give the
+    /// sentence-embedding measure (<see cref="DownstreamPreservationResult.Embedding"/>).
+    /// </summary>
+    public DownstreamPreservationResult EvaluateDownstream(TransformerModel model, string hook, SaeWeights sae, IEnumerable<TextDocument> texts,
+        DownstreamPreservationOptions options = default, IProgress<ProgressInfo>? progress = null)
+    {
+        using var evaluator = new DownstreamPreservationEvaluator(model, hook, sae, options);
+        return evaluator.Evaluate(texts, progress);
     }
 
     /// <summary>Sparse probing of SAE codes against raw activations on pooled, labelled texts.</summary>
