@@ -153,5 +153,5 @@ sealed class ConsoleProgress : IProgress<ProgressInfo>
     readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public void Report(ProgressInfo value) =>
-        Console.WriteLine($"  [{_clock.Elapsed.TotalSeconds,5:F1} s] train: {value.Done:N0}/{value.Total:N0} {value.Unit}  {value.Detail}");
+        Console.WriteLine($"  [{_clock.Elapsed.TotalSeconds,5:F1} s] TrainSae: {value.Done:N0}{(value.Total > 0 ? $"/{value.Total:N0}" : "")} {value.Unit}  {value.Detail}");
 }

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLSae.Activations;
 using MLSae.Activations.Data;
+using MLSae.Diagnostics;
 using MLSae.Training;
 
 namespace MLSae.Transforms;
@@ -30,14 +31,14 @@ sealed class DataViewTrainingData : IDisposable
     /// <summary>How the data is read, for logs.</summary>
     public string Description { get; }
 
-    public static DataViewTrainingData Create(IDataView view, DataViewSchema.Column column, int d, TrainSaeOptions o)
+    public static DataViewTrainingData Create(IDataView view, DataViewSchema.Column column, int d, TrainSaeOptions o, IProgress<ProgressInfo>? progress = null)
     {
         int seed = o.Training.Seed;
         if (view is ActivationCacheDataView cache && column.Name == ActivationCacheDataView.ActivationColumn)
             return new(Store(cache.Cache, seed, o.ShuffleBufferRows), $"activation cache ({cache.Cache.RowCount:N0} rows, read in place)");
         long limit = Math.Min(o.MaxInMemoryRows, Array.MaxLength / d);
         long? known = view.GetRowCount();
-        if (limit > 0 && (known is null || known <= limit) && TryLoad(view, column, d, limit, known, out var rows))
+        if (limit > 0 && (known is null || known <= limit) && TryLoad(view, column, d, limit, known, progress, out var rows))
             return new(Store(new InMemoryActivationSource(rows, d), seed, o.ShuffleBufferRows), $"{rows.Length / d:N0} rows copied into memory");
         return new(new DataViewStreamingBatchSource(view, column.Name, d, seed, o.ShuffleBufferRows),
             $"streamed (more than {limit:N0} rows): one pass of the data view per epoch");
@@ -53,7 +54,7 @@ sealed class DataViewTrainingData : IDisposable
     }
 
     /// <summary>Copies the column into one array; false (and nothing kept) when it has more than <paramref name="limit"/> rows.</summary>
-    static bool TryLoad(IDataView view, DataViewSchema.Column column, int d, long limit, long? known, out float[] rows)
+    static bool TryLoad(IDataView view, DataViewSchema.Column column, int d, long limit, long? known, IProgress<ProgressInfo>? progress, out float[] rows)
     {
         var data = new float[(int)Math.Min(known ?? 4096, limit) * d];
         long n = 0;
@@ -70,8 +71,10 @@ sealed class DataViewTrainingData : IDisposable
                     throw new InvalidDataException($"Row {cursor.Position} of column '{column.Name}' has {row.Length} values; expected d = {d}.");
                 row.CopyTo(data.AsSpan((int)(n * d), d));
                 n++;
+                if (n % 4096 == 0) progress?.Report(new ProgressInfo(n, known ?? 0, "rows", $"reading column '{column.Name}' into memory"));
             }
         }
+        progress?.Report(new ProgressInfo(n, n, "rows", $"read {n:N0} rows of column '{column.Name}'"));
         rows = n * d == data.Length ? data : data[..(int)(n * d)];
         return true;
     }

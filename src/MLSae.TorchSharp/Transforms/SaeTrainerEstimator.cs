@@ -24,7 +24,7 @@ public sealed class SaeTrainerEstimator : IEstimator<SaeTransformer>
     /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.TrainSae(...)</c>.</summary>
     /// <param name="mlContext">The ML.NET context.</param>
     /// <param name="options">Columns, training and ordering options.</param>
-    /// <param name="progress">Training progress (steps).</param>
+    /// <param name="progress">Progress: rows read into memory ("rows"), then training ("tokens").</param>
     public SaeTrainerEstimator(MLContext mlContext, TrainSaeOptions options = default, IProgress<ProgressInfo>? progress = null)
         : this(mlContext?.Transforms!, options, progress)
     {
@@ -56,7 +56,7 @@ public sealed class SaeTrainerEstimator : IEstimator<SaeTransformer>
         ArgumentNullException.ThrowIfNull(input);
         var column = CheckInput(input.Schema, Options.InputColumnName);
         int d = ((VectorDataViewType)column.Type).Size;
-        using var data = DataViewTrainingData.Create(input, column, d, Options);
+        using var data = DataViewTrainingData.Create(input, column, d, Options, _progress);
         MLSaeLog.Info($"TrainSae: d = {d}, column '{column.Name}', data {data.Description}");
         SaeInfo? provenance = Options.ModelName is null && Options.HookName is null ? null
             : new SaeInfo { ModelName = Options.ModelName, HookName = Options.HookName };

@@ -42,7 +42,7 @@ public static class TrainSaeCatalog
     /// <summary>Trains an SAE with every setting in <paramref name="options"/> (training, in-training ordering, columns, data reading).</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="options">The settings.</param>
-    /// <param name="progress">Training progress (steps).</param>
+    /// <param name="progress">Progress: rows read into memory ("rows"), then training ("tokens").</param>
     public static SaeTrainerEstimator TrainSae(this TransformsCatalog catalog, TrainSaeOptions options, IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
