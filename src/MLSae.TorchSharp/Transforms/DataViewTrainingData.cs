@@ -35,18 +35,18 @@ sealed class DataViewTrainingData : IDisposable
     {
         int seed = o.Training.Seed;
         if (view is ActivationCacheDataView cache && column.Name == ActivationCacheDataView.ActivationColumn)
-            return new(Store(cache.Cache, seed, o.ShuffleBufferRows), $"activation cache ({cache.Cache.RowCount:N0} rows, read in place)");
+            return new(Store(cache.Cache, column.Name, seed, o.ShuffleBufferRows), $"activation cache ({cache.Cache.RowCount:N0} rows, read in place)");
         long limit = Math.Min(o.MaxInMemoryRows, Array.MaxLength / d);
         long? known = view.GetRowCount();
         if (limit > 0 && (known is null || known <= limit) && TryLoad(view, column, d, limit, known, progress, out var rows))
-            return new(Store(new InMemoryActivationSource(rows, d), seed, o.ShuffleBufferRows), $"{rows.Length / d:N0} rows copied into memory");
+            return new(Store(new InMemoryActivationSource(rows, d), column.Name, seed, o.ShuffleBufferRows), $"{rows.Length / d:N0} rows copied into memory");
         return new(new DataViewStreamingBatchSource(view, column.Name, d, seed, o.ShuffleBufferRows),
             $"streamed (more than {limit:N0} rows): one pass of the data view per epoch");
     }
 
-    static ActivationStoreBatchSource Store(IActivationSource source, int seed, int shuffleRows)
+    static ActivationStoreBatchSource Store(IActivationSource source, string column, int seed, int shuffleRows)
     {
-        if (source.RowCount == 0) throw new ArgumentException("The data view has no rows to train on.");
+        if (source.RowCount == 0) throw new ArgumentException($"The data view has no rows in column '{column}' to train on; fit TrainSae on data with at least one token.");
         return new(new ActivationStore(source, new ActivationStoreOptions
         {
             Seed = seed, ShuffleBufferRows = shuffleRows, ChunkRows = Math.Min(ActivationStoreDefaults.ChunkRows, shuffleRows),

@@ -34,6 +34,8 @@ public sealed class SaeTrainerEstimator : IEstimator<SaeTransformer>
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (options == default) options = new TrainSaeOptions();
+        if (options.Training == default) options = options with { Training = new() };
+        if (options.Ordering == default) options = options with { Ordering = new() };
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName, nameof(options));
         ArgumentException.ThrowIfNullOrEmpty(options.InputColumnName, nameof(options));
         ArgumentException.ThrowIfNullOrEmpty(options.ReconstructionColumnName, nameof(options));

@@ -159,6 +159,16 @@ public class TrainSaeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void EmptyDataIsRefusedNamingTheColumn()
+    {
+        var ml = new MLContext(seed: 1);
+        var e = Assert.Throws<ArgumentException>(() => ml.Transforms.TrainSae(Options(steps: 5)).Fit(View(ml, [])));
+        Assert.Contains("no rows in column 'Activation'", e.Message);
+        var streamed = Assert.Throws<InvalidDataException>(() => ml.Transforms.TrainSae(Options(steps: 5) with { MaxInMemoryRows = 0 }).Fit(View(ml, [])));
+        Assert.Contains("'Activation'", streamed.Message);
+    }
+
+    [Fact]
     public void OutputSchemaAddsFeaturesAndReconstruction()
     {
         var ml = new MLContext(seed: 1);
