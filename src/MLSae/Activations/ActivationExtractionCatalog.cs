@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using MLSae.Activations;
+using MLSae.Transforms;
 
 namespace Microsoft.ML;
 
@@ -37,6 +38,7 @@ public static class ActivationExtractionCatalog
     /// One row per token from the per-document output of ExtractActivations: <c>Activation</c>
     /// (d floats), <c>TokenId</c>, <c>DocumentId</c> (row index in <paramref name="perDocument"/>) and
     /// <c>Position</c> (index among the document's stored tokens). Lazy: rows stream from a cursor.
+    /// The data-operations form of <see cref="FlattenActivationsCatalog.FlattenActivations(TransformsCatalog, string, string, int)"/>.
     /// </summary>
     public static IDataView FlattenActivations(this DataOperationsCatalog catalog, IDataView perDocument, int dimension,
         string activationsColumnName = ActivationExtractorDefaults.OutputColumnName)
@@ -44,33 +46,10 @@ public static class ActivationExtractionCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(perDocument);
         if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), "d must be positive.");
-        var acts = perDocument.Schema.GetColumnOrNull(activationsColumnName)
-            ?? throw new ArgumentOutOfRangeException(nameof(activationsColumnName), $"Column '{activationsColumnName}' not found; pass the output column of ExtractActivations.");
-        var ids = perDocument.Schema[activationsColumnName + ActivationExtractorDefaults.TokenIdsSuffix];
-        var definition = SchemaDefinition.Create(typeof(ActivationTokenRow));
-        definition[nameof(ActivationTokenRow.Activation)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, dimension);
-        var context = new MLContext();
-        return context.Data.LoadFromEnumerable(Rows(perDocument, acts, ids, dimension), definition);
-    }
-
-    static IEnumerable<ActivationTokenRow> Rows(IDataView view, DataViewSchema.Column acts, DataViewSchema.Column ids, int d)
-    {
-        using var cursor = view.GetRowCursor([acts, ids]);
-        var getActs = cursor.GetGetter<VBuffer<float>>(acts);
-        var getIds = cursor.GetGetter<VBuffer<int>>(ids);
-        VBuffer<float> a = default;
-        VBuffer<int> t = default;
-        while (cursor.MoveNext())
-        {
-            getActs(ref a);
-            getIds(ref t);
-            var dense = a.DenseValues().ToArray();
-            var tokenIds = t.DenseValues().ToArray();
-            if (dense.Length != tokenIds.Length * d)
-                throw new InvalidDataException($"Row {cursor.Position} holds {dense.Length} activations for {tokenIds.Length} tokens; d={d} does not fit.");
-            for (int i = 0; i < tokenIds.Length; i++)
-                yield return new ActivationTokenRow { Activation = dense[(i * d)..((i + 1) * d)], TokenId = tokenIds[i], DocumentId = cursor.Position, Position = i };
-        }
+        if (perDocument.Schema.GetColumnOrNull(activationsColumnName) is null)
+            throw new ArgumentOutOfRangeException(nameof(activationsColumnName), $"Column '{activationsColumnName}' not found; pass the output column of ExtractActivations.");
+        var flatten = new FlattenActivationsEstimator(new FlattenActivationsOptions { InputColumnName = activationsColumnName, Dimension = dimension });
+        return flatten.Fit(perDocument).Transform(perDocument);
     }
 }
 
