@@ -6,6 +6,7 @@ using MLSae.Ordering;
 using MLSae.Runs;
 using MLSae.Scoring;
 using MLSae.Training;
+using MLSae.Transforms;
 
 namespace MLSae.Tests.Readme;
 
@@ -57,5 +58,40 @@ public class ReadmeSnippets
         cache.ReadRows(0, 1, first);
         new SaeCpuForward(sae).Encode(first, 1, expected);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], codes[i], 4);
+    }
+
+    [Fact]
+    public void TextPipeline()
+    {
+        var mlContext = new MLContext(seed: 0);
+        string[] sentences =
+        [
+            "Sparse autoencoders split activations into features.", "The jury praised the conduct of the election.",
+            "A whale surfaced beside the ship at dawn.", "Prices rose sharply after the announcement.",
+            "She read the letter twice before answering.", "The committee will meet again next Tuesday.",
+            "Rain fell on the harbour all night long.", "Each feature should fire on a narrow set of tokens.",
+        ];
+        var texts = mlContext.Data.LoadFromEnumerable(sentences.Select(t => new TextRow { Text = t }));
+        #region text-pipeline
+        var pipeline = mlContext.Transforms.ExtractActivations(hook: "blocks.3.hook_resid_pre")   // per text: [tokens x d]
+            .Append(mlContext.Transforms.FlattenActivations())                                 // per token: Activation [d]
+            .AppendCacheCheckpoint(mlContext)                                                    // run the model once
+            .Append(mlContext.Transforms.ReorderSaeFeatures(                                     // most frequent feature first
+                mlContext.Transforms.TrainSae(new TrainSaeOptions
+                {
+                    Training = new SaeTrainingOptions { Architecture = SaeArchitecture.TopK, K = 16, Expansion = 2, Steps = 100, BatchSize = 64 },
+                })));
+        using var model = pipeline.Fit(texts);                                                   // texts: IDataView with a Text column
+        var firstToken = model.Transform(texts).GetColumn<float[]>("Features").First();          // m = 2 x 384 codes
+        #endregion
+        Assert.Equal(768, firstToken.Length);
+        Assert.InRange(firstToken.Count(v => v != 0), 1, 16);   // TopK: at most k features fire
+        var sae = (SaeTransformer)model.LastTransformer;
+        Assert.NotEmpty(sae.Weights.Info.Permutations);        // the post-hoc reorder is logged
+    }
+
+    sealed class TextRow
+    {
+        public string Text { get; set; } = "";
     }
 }
