@@ -21,7 +21,7 @@ public static class ModelSources
     static readonly ConcurrentDictionary<string, Func<string, string?, TransformerModel>> s_schemes = new(StringComparer.OrdinalIgnoreCase);
     static readonly Lazy<TransformerModel> s_miniLm = new(CreateMiniLm);
 
-    static ModelSources() => s_schemes[PythiaScheme] = FromGptNeoXCheckpoint;
+    static ModelSources() => s_schemes[PythiaScheme] = (directory, tokenizer) => FromGptNeoXCheckpoint(directory, tokenizer);
 
     /// <summary>
     /// Adds a scheme: <paramref name="factory"/> receives the text after "scheme:" and the optional
@@ -81,15 +81,22 @@ public static class ModelSources
     /// the ONNX graph is built in memory with every hook as an output and no logits (extraction
     /// prunes it to the hook it reads). The model's <see cref="TransformerModel.Name"/> is
     /// <c>pythia:FULLPATH</c>, so caches record a spec <see cref="Resolve"/> accepts again.
+    /// With <paramref name="logitsOnly"/>, the graph's only output is <c>logits</c> instead (what
+    /// downstream preservation compares).
     /// </summary>
-    public static TransformerModel FromGptNeoXCheckpoint(string directory, string? tokenizerPath = null)
+    public static TransformerModel FromGptNeoXCheckpoint(string directory, string? tokenizerPath = null, bool logitsOnly = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var full = Path.GetFullPath(directory);
         using var checkpoint = GptNeoXCheckpoint.Load(full);
         tokenizerPath ??= checkpoint.TokenizerPath ?? throw new FileNotFoundException(
             $"Checkpoint '{full}' has no {GptNeoXCheckpoint.TokenizerFileName}. Put the model's tokenizer.json in the folder or pass --tokenizer.");
-        var bytes = GptNeoXOnnxBuilder.BuildBytes(checkpoint, new GptNeoXBuildOptions
+        var bytes = GptNeoXOnnxBuilder.BuildBytes(checkpoint, logitsOnly ? new GptNeoXBuildOptions
+        {
+            Hooks = [],
+            IncludeLogits = true,
+            ModelName = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)),
+        } : new GptNeoXBuildOptions
         {
             IncludeLogits = false,
             ModelName = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)),

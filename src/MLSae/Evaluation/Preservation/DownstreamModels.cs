@@ -1,5 +1,4 @@
 using MLSae.Activations;
-using MLSae.Transformers.GptNeoX;
 
 namespace MLSae.Evaluation.Preservation;
 
@@ -21,19 +20,6 @@ public static class DownstreamModels
     }
 
     /// <summary>A GPT-NeoX checkpoint folder as a model whose only output is <c>logits</c>.</summary>
-    public static TransformerModel FromGptNeoXCheckpoint(string directory, string? tokenizerPath = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
-        var full = Path.GetFullPath(directory);
-        using var checkpoint = GptNeoXCheckpoint.Load(full);
-        tokenizerPath ??= checkpoint.TokenizerPath ?? throw new FileNotFoundException(
-            $"Checkpoint '{full}' has no {GptNeoXCheckpoint.TokenizerFileName}. Put the model's tokenizer.json in the folder or pass the tokenizer path.");
-        var bytes = GptNeoXOnnxBuilder.BuildBytes(checkpoint, new GptNeoXBuildOptions
-        {
-            Hooks = [],
-            IncludeLogits = true,
-            ModelName = Path.GetFileName(full.TrimEnd(Path.DirectorySeparatorChar)),
-        });
-        return new TransformerModel($"{ModelSources.PythiaScheme}:{full}", bytes, ModelSources.LoadTokenizer(tokenizerPath), ArchitectureFamily.GptNeoX);
-    }
+    public static TransformerModel FromGptNeoXCheckpoint(string directory, string? tokenizerPath = null) =>
+        ModelSources.FromGptNeoXCheckpoint(directory, tokenizerPath, logitsOnly: true);
 }
