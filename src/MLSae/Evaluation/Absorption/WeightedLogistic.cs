@@ -9,7 +9,7 @@ internal static class WeightedLogistic
     const int Memory = 10;
 
     /// <summary>Returns theta = (w_1..w_p, b).</summary>
-    public static double[] Fit(double[] x, int n, int p, bool[] y, double[] c, double lambda, int maxIterations = 500, double tolerance = 1e-7)
+    public static double[] Fit(double[] x, int n, int p, bool[] y, double[] c, double lambda, int maxIterations = 500, double tolerance = 1e-8)
     {
         int q = p + 1;
         var theta = new double[q];

@@ -97,6 +97,9 @@ public class AbsorptionPipelineTests
         Assert.Equal((double)testAbsorbed / testA / 3, r.Metrics.MeanFullAbsorptionScore, 12);
     }
 
+    static void Near(double expected, double actual) =>
+        Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"expected {expected}, got {actual}");
+
     [Fact]
     public void UnbalancedLetterProbeMatchesNewtonLogisticRegression()
     {
@@ -119,13 +122,14 @@ public class AbsorptionPipelineTests
             var y = data.Train.Select(i => labels[i] == c).ToArray();
             var newton = LogisticRegression.Fit(xs, n, d, y, 1.0);
             var w = probe.Direction(c);
-            for (int j = 0; j < d; j++) Assert.Equal(newton.Weights[j] / std[j], w[j], 4);
+            // Tolerance: both stop at a small gradient, so agree to ~1e-5 relative.
+            for (int j = 0; j < d; j++) Near(newton.Weights[j] / std[j], w[j]);
             // Scores agree on every row: z_raw(x) = w_std . (x - mean) / std + b.
             foreach (var i in data.Test)
             {
                 double z = newton.Bias;
                 for (int j = 0; j < d; j++) z += newton.Weights[j] * (data.Activations[i * d + j] - mean[j]) / std[j];
-                Assert.Equal(z, probe.Score(data.Activations.AsSpan(i * d, d), c), 4);
+                Near(z, probe.Score(data.Activations.AsSpan(i * d, d), c));
             }
         }
     }
