@@ -7,6 +7,7 @@ using MLSae.Evaluation;
 using MLSae.Evaluation.Features;
 using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
+using MLSae.Evaluation.Absorption;
 using MLSae.Models;
 using MLSae.Persistence;
 using MLSae.Scoring;
@@ -37,30 +38,32 @@ static class EvalCommand
         var top = new Option<int>("--top-examples") { Description = "Top activating rows kept per feature in features.jsonl (0: no table).", DefaultValueFactory = _ => 10 };
         var seed = new Option<int>("--seed") { Description = "Seed of the probing split.", DefaultValueFactory = _ => SparseProbingDefaults.Seed };
         var data = new Option<string?>("--data") { Description = "Texts (.txt, .jsonl, .csv, .parquet or a folder) for downstream preservation: the model runs them unchanged, with the SAE spliced in at the hook and zero-ablated (kl_div_score, ce_loss_score; embedding_cosine_score for encoders)." };
-        var model = new Option<string?>("--model") { Description = $"Model for --data (default: the activation cache's model). {string.Join("; ", ModelSources.ValidForms)}." };
-        var hook = new Option<string?>("--hook") { Description = "Hook the SAE is spliced at (default: the SAE's hook, else the cache's)." };
+        var model = new Option<string?>("--model") { Description = $"Model for --data and --absorption (default: the activation cache's model). {string.Join("; ", ModelSources.ValidForms)}." };
+        var hook = new Option<string?>("--hook") { Description = "Hook the SAE is spliced at / --absorption reads (default: the SAE's hook, else the cache's)." };
         var downstreamTokens = new Option<long>("--downstream-tokens") { Description = "Text tokens of --data to evaluate (0: all).", DefaultValueFactory = _ => DownstreamPreservationDefaults.MaxTokens };
         var context = new Option<int>("--context") { Description = "Tokens per context for --data (default: the cache's, else 128)." };
+        var absorption = new Option<bool>("--absorption") { Description = "Measure first-letter feature absorption (SAEBench): single-token words of the model's vocabulary in an in-context prompt, run through --model at --hook." };
+        var absorptionWords = new Option<int>("--absorption-words") { Description = "At most this many vocabulary words for --absorption (a seeded sample; 0: all).", DefaultValueFactory = _ => AbsorptionEvaluatorDefaults.MaxWords };
         var reconstructSpecial = new Option<bool>("--reconstruct-special") { Description = "Splice the reconstruction at special-token positions too (default: they keep their activations, as SAEBench)." };
 
         var command = new Command("eval", "Evaluate an SAE: reconstruction, shrinkage, sparsity, feature density, optional sparse probing; writes eval.json.")
         {
             sae, activations, output, probeData, labelField, textField, positive, maxTokens, batch, top, seed,
-            data, model, hook, downstreamTokens, context, reconstructSpecial,
+            data, model, hook, downstreamTokens, context, reconstructSpecial, absorption, absorptionWords,
         };
         command.SetAction(parse => Run(new EvalArguments(
             parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output),
             parse.GetValue(probeData), parse.GetValue(labelField)!, parse.GetValue(textField)!, parse.GetValue(positive),
             parse.GetValue(maxTokens), parse.GetValue(batch), parse.GetValue(top), parse.GetValue(seed),
             parse.GetValue(data), parse.GetValue(model), parse.GetValue(hook), parse.GetValue(downstreamTokens),
-            parse.GetValue(context), parse.GetValue(reconstructSpecial))));
+            parse.GetValue(context), parse.GetValue(reconstructSpecial), parse.GetValue(absorption), parse.GetValue(absorptionWords))));
         return command;
     }
 
     internal sealed record EvalArguments(string Sae, string Activations, string? Out, string? ProbeData, string LabelField,
         string TextField, string? PositiveClass, long MaxTokens, int BatchSize, int TopExamples, int Seed,
         string? Data = null, string? Model = null, string? Hook = null, long DownstreamTokens = DownstreamPreservationDefaults.MaxTokens,
-        int Context = 0, bool ReconstructSpecial = false);
+        int Context = 0, bool ReconstructSpecial = false, bool Absorption = false, int AbsorptionWords = AbsorptionEvaluatorDefaults.MaxWords);
 
     internal static int Run(EvalArguments a)
     {
@@ -121,10 +124,12 @@ static class EvalCommand
             metrics = metrics with { Preservation = downstream.LanguageModel };
         }
 
+        AbsorptionResult? absorbed = a.Absorption ? Absorption(a, weights, cache) : null;
+
         Directory.CreateDirectory(outDir);
         var report = new EvalReport
         {
-            Core = metrics, CoreOptions = options, SparseProbing = probing,
+            Core = metrics, CoreOptions = options, SparseProbing = probing, Absorption = absorbed?.Metrics,
             Downstream = downstream, DownstreamSource = a.Data is null ? null : Path.GetFullPath(a.Data),
             ModelName = weights.Info.ModelName ?? cache?.Manifest.Model, HookName = weights.Info.HookName ?? cache?.Manifest.Hook,
             SaeSource = Path.GetFullPath(a.Sae), ActivationsSource = Path.GetFullPath(a.Activations),
@@ -139,6 +144,26 @@ static class EvalCommand
         AnsiConsole.Write(SummaryTable(report));
         AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
         return 0;
+    }
+
+    /// <summary>First-letter absorption on the SAE's model and hook (--model / --hook override); prints the per-letter counts.</summary>
+    static AbsorptionResult Absorption(EvalArguments a, SaeWeights weights, ActivationCache? cache)
+    {
+        var spec = a.Model ?? NonEmpty(cache?.Manifest.Model) ?? weights.Info.ModelName
+            ?? throw new ArgumentException($"--absorption runs words through the SAE's model, but neither the activations '{a.Activations}' nor the SAE name one: pass --model (e.g. minilm-l6 or pythia:DIR).");
+        var hook = a.Hook ?? weights.Info.HookName ?? NonEmpty(cache?.Manifest.Hook)
+            ?? throw new ArgumentException($"--absorption reads the SAE's hook, but neither the SAE '{a.Sae}' nor the activations name one: pass --hook (e.g. blocks.3.hook_resid_post).");
+        TransformerModel model;
+        try { model = ModelSources.Resolve(spec); }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"--absorption runs words through model '{spec}', which does not resolve here ({e.Message}). Pass --model with a spec MLSae can load (minilm-l6, pythia:DIR, onnx:FILE).", e);
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var evaluator = new AbsorptionEvaluator(new AbsorptionEvaluatorOptions { MaxWords = a.AbsorptionWords, Seed = a.Seed });
+        var result = ProgressDisplay.Run("absorption", progress => evaluator.Evaluate(model, hook, weights, null, progress));
+        AnsiConsole.MarkupLineInterpolated($"absorption: {result.Words:N0} words ({result.TrainWords:N0} train, {result.TestWords:N0} test), letter probe test accuracy {result.ProbeTestAccuracy:P1}, {clock.Elapsed.TotalSeconds:F1} s");
+        return result;
     }
 
     /// <summary>Runs --data through the model unchanged, with the SAE spliced in and zero-ablated; prints the timing.</summary>
@@ -218,6 +243,12 @@ static class EvalCommand
             Row("preservation", "embedding_cosine_score", e.CosineScore);
             Row("preservation", "embedding_cosine_distance_with_sae", e.CosineDistanceWithSae);
             Row("preservation", "embedding_cosine_distance_with_ablation", e.CosineDistanceWithAblation);
+        }
+        if (report.Absorption is { } ab)
+        {
+            Row("absorption", "mean_absorption_fraction_score", ab.MeanAbsorptionFractionScore);
+            Row("absorption", "mean_full_absorption_score", ab.MeanFullAbsorptionScore);
+            Row("absorption", "mean_num_split_features", ab.MeanNumSplitFeatures);
         }
         if (report.SparseProbing is { } sp)
         {

@@ -1,6 +1,7 @@
 using MLSae.Activations;
 using MLSae.Diagnostics;
 using MLSae.Evaluation;
+using MLSae.Evaluation.Absorption;
 using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 using MLSae.Models;
@@ -61,6 +62,16 @@ public sealed class SaeEvaluationCatalog
         if (options.TestFraction == 0) options = new SparseProbingOptions();
         return new SparseProbingEvaluator(options).Evaluate(data, progress);
     }
+
+    /// <summary>
+    /// First-letter feature absorption of <paramref name="sae"/>: single-token words of <paramref name="model"/>'s
+    /// vocabulary run in an in-context prompt, activations read at <paramref name="hook"/> on the word token,
+    /// a letter probe, k-sparse main latents and SAEBench's absorption scoring. Put
+    /// <see cref="AbsorptionResult.Metrics"/> into <see cref="EvalReport.Absorption"/> for eval.json.
+    /// </summary>
+    public AbsorptionResult EvaluateAbsorption(TransformerModel model, string hook, SaeWeights sae, AbsorptionEvaluatorOptions options = default,
+        IProgress<ProgressInfo>? progress = null) =>
+        new AbsorptionEvaluator(options).Evaluate(model, hook, sae, null, progress);
 }
 
 /// <summary>Adds <see cref="SaeEvaluationCatalog"/> to <see cref="MLContext"/>.</summary>
