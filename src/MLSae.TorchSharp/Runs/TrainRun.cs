@@ -21,7 +21,7 @@ public static class TrainRun
     /// <summary>Trains on <paramref name="batches"/> into <paramref name="runDirectory"/> (null: in memory only).</summary>
     /// <param name="batches">Training batches (e.g. <see cref="ActivationStoreBatchSource"/> over a cache).</param>
     /// <param name="config">Training and ordering options.</param>
-    /// <param name="runDirectory">Run folder; writes run.json, config.json, metrics.csv, checkpoint, feature history and sae.onnx.</param>
+    /// <param name="runDirectory">Run folder; writes run.json, config.json, metrics.csv, checkpoint, feature history, stability.csv and sae.onnx.</param>
     /// <param name="provenance">Model, hook and token counts to record in the SAE's info.</param>
     /// <param name="resume">Continue from the run folder's checkpoint.</param>
     /// <param name="progress">Progress of the steps.</param>
@@ -40,7 +40,10 @@ public static class TrainRun
             var result = SaeTrainer.Train(batches, config.Training, progress, observers, runDirectory, resume, cancellation);
             var weights = result.Weights.WithInfo(tracker.ApplyTo(provenance ?? result.Weights.Info));
             if (runDirectory is not null)
+            {
                 SaeOnnx.Save(weights, Path.Combine(runDirectory, RunFolder.Sae));
+                FeatureStabilityReport.Write(runDirectory);
+            }
             return result with { Weights = weights };
         }
         finally
