@@ -51,6 +51,11 @@ public static class PlotFiles
         };
     }
 
+    static readonly ScottPlot.Palettes.Category10 s_palette = new();
+
+    /// <summary>The colour of series <paramref name="index"/> (Category10, repeating).</summary>
+    public static Color SeriesColor(int index) => s_palette.GetColor(index);
+
     /// <summary>Renders <paramref name="plot"/> to <paramref name="path"/> atomically.</summary>
     public static void Save(Plot plot, string path, int width = Width, int height = Height) =>
         AtomicFile.WriteAllBytes(path, plot.GetImageBytes(width, height, ImageFormat.Png));
