@@ -63,8 +63,9 @@ public static class ExperimentPlots
                 .ToDictionary(k => k, k => SeedStatistics.Summarize(r.Seeds.Select(s => s.Metrics.TryGetValue(k, out var v) ? v : double.NaN))))).ToList();
         MetricsComparisonPlot.Save(Path.Combine(dir, MetricsComparison), summaries, width: Math.Max(1600, 160 + 70 * results.Count), height: 1300);
         return new ReportPlot(MetricsComparison, "Metrics across runs",
-            $"Bars are means over {seeds} seed(s), error bars ± one standard deviation over seeds. Each panel has two metrics with " +
-            "their own axes (left: first in the legend, right: second). final_loss is the training loss (its last 10% of logged steps); " +
+            $"Points are means over {seeds} seed(s), error bars ± one standard deviation over seeds; the axes zoom to the data, so read " +
+            "differences against the error bars, not against the axis range. Each panel has two metrics with their own axes " +
+            "(left: first in the legend, right: second, labels coloured to match). final_loss is the training loss (its last 10% of logged steps); " +
             "JumpReLU's loss has another sparsity term, so compare it with care. The other metrics are measured on held-out tokens.");
     }
 

@@ -6,7 +6,7 @@ namespace MLSae.Cli.Experiments;
 public static class QuickScaleDefaults
 {
     /// <summary>Step counts (steps, warm-ups, reorder warm-ups and intervals, logging and checkpoint intervals) are divided by this.</summary>
-    public const int StepFactor = 25;
+    public const int StepFactor = 40;
     /// <summary>Token counts (batch size, extracted tokens, evaluated rows, init sample) are divided by this.</summary>
     public const int TokenFactor = 16;
 }
@@ -14,7 +14,7 @@ public static class QuickScaleDefaults
 /// <summary>
 /// How `mlsae experiment --quick` shrinks an experiment: every step count is divided by
 /// <see cref="StepFactor"/> and every token count by <see cref="TokenFactor"/> (rounded, at least 1; 0 stays 0),
-/// so the schedule keeps its shape (a reorder after 1000 of 10,000 steps becomes one after 40 of 400).
+/// so the schedule keeps its shape (a reorder after 1000 of 10,000 steps becomes one after 25 of 250).
 /// Quantities measured in tokens over time (training tokens, dead-feature window) are divided by both.
 /// </summary>
 public readonly record struct QuickScale

@@ -30,7 +30,7 @@ public static class DensityHistogramPlot
             foreach (var bar in bars.Bars) bar.Size = width * 0.95;
         }
         plot.Axes.Margins(bottom: 0);
-        LogFrequencyTicks(plot);
+        PlotFiles.LogX(plot);
         PlotFiles.Save(plot, path);
     }
 
@@ -65,30 +65,26 @@ public static class DensityHistogramPlot
                 }
                 var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray());
                 line.Color = PlotFiles.SeriesColor(k);
-                line.LineWidth = 2;
+                line.LineWidth = PlotFiles.SeriesWidth(k, series.Count);
+                line.LinePattern = PlotFiles.SeriesPattern(k);
                 line.LegendText = dead > 0 ? $"{s.Name} ({dead:0.#} dead)" : s.Name;
             }
             plot.ShowLegend(Alignment.UpperLeft);
         }
         plot.Axes.Margins(bottom: 0);
-        LogFrequencyTicks(plot);
+        PlotFiles.LogX(plot);
         PlotFiles.Save(plot, path);
     }
 
+    /// <summary>Bins over the data's range, padded by 5% and at least half a decade wide.</summary>
     static (double Lo, double Width) Range(List<double> logs, int bins)
     {
-        double lo = Math.Floor(logs.Min()), hi = Math.Max(lo + 1, Math.Ceiling(logs.Max()));
+        double min = logs.Min(), max = logs.Max();
+        double span = Math.Max(0.5, max - min);
+        double mid = (min + max) / 2;
+        double lo = Math.Min(min, mid - span / 2) - 0.05 * span, hi = Math.Max(max, mid + span / 2) + 0.05 * span;
         return (lo, (hi - lo) / bins);
     }
 
     static int Bin(double v, double lo, double width, int bins) => Math.Clamp((int)((v - lo) / width), 0, bins - 1);
-
-    /// <summary>x ticks at whole powers of ten, labelled 1e-k.</summary>
-    static void LogFrequencyTicks(Plot plot) =>
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = x => $"1e{x:0}",
-        };
 }

@@ -32,7 +32,8 @@ public static class FeatureFrequencyPlot
                 Enumerable.Range(0, sorted.Length).Select(i => (double)i).ToArray(),
                 sorted.Select(f => Math.Log10(f)).ToArray());
             line.Color = PlotFiles.SeriesColor(k);
-            line.LineWidth = 2;
+            line.LineWidth = PlotFiles.SeriesWidth(k, series.Count);
+            line.LinePattern = PlotFiles.SeriesPattern(k);
             line.LegendText = dead > 0 ? $"{series[k].Name} ({dead:N0} never fired)" : series[k].Name;
         }
         if (series.Count > 0) plot.ShowLegend(Alignment.UpperRight);

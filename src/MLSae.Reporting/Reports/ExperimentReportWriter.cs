@@ -140,12 +140,17 @@ public static class ExperimentReportWriter
         };
     }
 
-    /// <summary>Mean ± std with more than one seed, else the mean.</summary>
-    public static string Format(MeanStd s) => s.Count > 1 ? $"{Num(s.Mean)} ± {Num(s.Std)}" : Num(s.Mean);
+    /// <summary>Mean ± std with more than one seed, else the mean; a count that is the same whole number in every seed prints as that number.</summary>
+    public static string Format(MeanStd s)
+    {
+        if (s.Std == 0 && Math.Abs(s.Mean) >= 1 && Math.Abs(s.Mean) < 1e9 && s.Mean == Math.Round(s.Mean))
+            return s.Mean.ToString("F0", CultureInfo.InvariantCulture);
+        return s.Count > 1 ? $"{Num(s.Mean)} ± {Num(s.Std)}" : Num(s.Mean);
+    }
 
-    /// <summary>Numbers as the report prints them: F1 from 100, F4 from 0.01 (and 0), else 2-digit scientific.</summary>
+    /// <summary>Numbers as the report prints them: F1 from 100, F4 from 0.01 (and 0), else scientific with 3 digits (1.23e-5).</summary>
     public static string Num(double v) => double.IsNaN(v) ? "n/a"
         : Math.Abs(v) >= 100 ? v.ToString("F1", CultureInfo.InvariantCulture)
         : Math.Abs(v) >= 0.01 || v == 0 ? v.ToString("F4", CultureInfo.InvariantCulture)
-        : v.ToString("E2", CultureInfo.InvariantCulture);
+        : v.ToString("0.00e+0", CultureInfo.InvariantCulture);
 }
