@@ -87,13 +87,19 @@ public static class ExperimentActivations
     }
 
     /// <summary>What identifies the extracted activations (model, hook, text, token count, context).</summary>
-    public static string Signature(ExperimentSource source) => new JsonObject
+    public static string Signature(ExperimentSource source)
     {
-        ["model"] = source.Model,
-        ["hook"] = source.Hook,
-        ["text"] = source.Text,
-        ["textField"] = source.TextField,
-        ["maxTokens"] = source.MaxTokens,
-        ["context"] = source.Context,
-    }.ToJsonString();
+        var json = new JsonObject
+        {
+            ["model"] = source.Model,
+            ["hook"] = source.Hook,
+            ["text"] = source.Text,
+            ["textField"] = source.TextField,
+            ["maxTokens"] = source.MaxTokens,
+            ["context"] = source.Context,
+        };
+        if (string.Equals(source.Text, ExperimentDefaults.SdkDocsText, StringComparison.OrdinalIgnoreCase))
+            json["textVersion"] = SdkDocsCorpus.OrderVersion;
+        return json.ToJsonString();
+    }
 }

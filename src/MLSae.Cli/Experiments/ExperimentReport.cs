@@ -136,24 +136,48 @@ public static class ExperimentReport
                 if (r.Run.Train.Ordering.Strategy != ReorderStrategyKind.None && r.Seeds.All(s => s.ReorderSteps.Count == 0))
                     neverReordered.Add(r.Run.Name);
             }
-            sb.AppendLine($"**{title}.** {beyond} of {judged} differences exceed twice their standard error; about {falseAlarm * judged:F1} would by chance alone" +
+            sb.Append($"**{title}.** {beyond} of {judged} differences exceed twice their standard error; about {falseAlarm * judged:F1} would by chance alone" +
                 (flagged.Count > 0 ? $" ({string.Join(", ", flagged.Take(12))}{(flagged.Count > 12 ? ", ..." : "")})." : "."));
+            if (Paired(runs, byName) is { } paired)
+                sb.Append(Inv($" Seed by seed (same initialisation and batches as the control), explained variance differs by at most {paired.Max:0.##e+0} (median {paired.Median:0.##e+0}); the seed-to-seed standard deviation is about {paired.SeedStd:0.##e+0}."));
             if (title.StartsWith("Exact", StringComparison.Ordinal))
-                sb.AppendLine(" With exact state permutation and a loss that treats features symmetrically (ReLU + L1, JumpReLU, TopK), a reorder only relabels features: " +
+                sb.Append(" With exact state permutation and a loss that treats features symmetrically (ReLU + L1, JumpReLU, TopK), a reorder only relabels features: " +
                     "such a run equals its no-reorder control up to float32 rounding, which training amplifies over time (docs/ordering.md measures it). " +
-                    "Differences here should therefore look like seed noise; where they do not, suspect rounding drift before an effect of the ordering.");
+                    "Differences here should therefore be tiny next to the seed spread; where they are not, suspect rounding drift before an effect of the ordering.");
             else if (title.StartsWith("Naive", StringComparison.Ordinal))
-                sb.AppendLine(" Naive reordering gives each feature another feature's Adam moments after every reorder, so training really changes; " +
+                sb.Append(" Naive reordering gives each feature another feature's Adam moments after every reorder, so training really changes; " +
                     "this is what ad-hoc implementations do. A difference beyond the spread here is an effect of that bug, not of the ordering idea.");
             else
-                sb.AppendLine(" These runs differ from their control in a training setting other than ordering.");
+                sb.Append(" These runs differ from their control in a training setting other than ordering.");
             if (neverReordered.Count > 0)
-                sb.AppendLine($" {string.Join(", ", neverReordered)} never reordered in any seed (e.g. the adaptive variance threshold was never reached; see docs/ordering.md), " +
-                    "so they trained exactly like their control: their differences are 0.");
-            sb.AppendLine();
+                sb.Append($" {string.Join(", ", neverReordered)} never reordered in any seed (e.g. the adaptive variance threshold was never reached; see docs/ordering.md), " +
+                    $"so {(neverReordered.Count == 1 ? "it" : "they")} trained exactly like {(neverReordered.Count == 1 ? "its" : "their")} control: the differences are 0.");
+            sb.AppendLine().AppendLine();
         }
         sb.AppendLine("Where ordering can be judged at all is the order itself: the prefix curves below show how much of the reconstruction the first n features carry.");
         return sb.ToString();
+    }
+
+    /// <summary>Per-seed |run - control| of explained variance over <paramref name="runs"/> (max, median) and the mean seed std of the controls.</summary>
+    static (double Max, double Median, double SeedStd)? Paired(IReadOnlyList<RunResults> runs, IReadOnlyDictionary<string, RunResults> byName)
+    {
+        const string metric = "explained_variance";
+        var diffs = new List<double>();
+        var stds = new List<double>();
+        foreach (var r in runs)
+        {
+            var control = byName[r.Run.Control!];
+            foreach (var s in r.Seeds)
+            {
+                var c = control.Seeds.FirstOrDefault(x => x.Seed == s.Seed);
+                if (c is not null && s.Metrics.TryGetValue(metric, out var a) && c.Metrics.TryGetValue(metric, out var b)) diffs.Add(Math.Abs(a - b));
+            }
+            var cs = Summ(control, metric);
+            if (cs.Count > 1) stds.Add(cs.Std);
+        }
+        if (diffs.Count == 0 || stds.Count == 0) return null;
+        diffs.Sort();
+        return (diffs[^1], diffs[diffs.Count / 2], stds.Average());
     }
 
     static Reporting.Plots.MeanStd Summ(RunResults r, string metric) =>

@@ -17,15 +17,29 @@ public static partial class SdkDocsCorpus
     /// <summary>The source name recorded for each document.</summary>
     public const string SourceName = "sdk-docs";
 
-    /// <summary>Summaries of at least <paramref name="minWords"/> words, deduplicated, files in ordinal order (deterministic).</summary>
+    /// <summary>Version of the document order; part of an experiment cache's signature so a changed order is not mistaken for the old one.</summary>
+    public const int OrderVersion = 2;
+
+    /// <summary>Seed of the document shuffle (fixed: the corpus is the same everywhere).</summary>
+    public const long ShuffleSeed = 20_241_124;
+
+    /// <summary>
+    /// Summaries of at least <paramref name="minWords"/> words, deduplicated, in a fixed shuffled order. The XML
+    /// files go namespace by namespace; shuffling mixes them, so the first N tokens (what an extraction with a
+    /// token limit keeps) cover every namespace and a held-out tail is drawn from the same text as the rest.
+    /// </summary>
     public static IEnumerable<TextDocument> Documents(int minWords = 8)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        long id = 0;
+        var texts = new List<string>();
         foreach (var file in Directory.GetFiles(FindReferenceDocs(), "*.xml").Order(StringComparer.Ordinal))
             foreach (var summary in Summaries(file))
                 if (summary.Split(' ').Length >= minWords && seen.Add(summary))
-                    yield return new TextDocument(id++, summary, SourceName);
+                    texts.Add(summary);
+        var order = Enumerable.Range(0, texts.Count).ToArray();
+        SplitMix64.ForStream(ShuffleSeed, 0, 0).Shuffle(order);
+        for (int i = 0; i < order.Length; i++)
+            yield return new TextDocument(i, texts[order[i]], SourceName);
     }
 
     /// <summary>The ref-pack folder holding the XML docs for this runtime (or the newest one present).</summary>

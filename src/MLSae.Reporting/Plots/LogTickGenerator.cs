@@ -5,13 +5,19 @@ namespace MLSae.Reporting.Plots;
 
 /// <summary>
 /// Ticks for an axis whose data are log10 values, labelled with the values themselves (0.01, 0.2, 1e-5).
-/// Major ticks at 1-2-3-...-9, 1-2-5 or 1 x 10^k, whichever is the densest that fits, so an axis spanning a
-/// fraction of a decade still gets labels (ScottPlot's integer-only ticks leave it blank); minor ticks at
-/// every 1..9 x 10^k that is not a major one.
+/// Major ticks at m x 10^k for the densest mantissa set that fits (steps of 0.1, 0.2, 0.5, then 1-9, 1-2-5, 1),
+/// so an axis spanning a fraction of a decade still gets several labels (ScottPlot's integer-only ticks leave
+/// it blank); minor ticks from the next denser set.
 /// </summary>
 public sealed class LogTickGenerator : ITickGenerator
 {
-    static readonly double[][] s_mantissas = [[1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 5], [1]];
+    // Densest first: the first set whose ticks fit is used, the set before it gives the minor ticks.
+    static readonly double[][] s_mantissas =
+    [
+        Steps(0.1), Steps(0.2), Steps(0.5), [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 5], [1],
+    ];
+
+    static double[] Steps(double step) => Enumerable.Range(0, (int)Math.Round(9 / step)).Select(i => Math.Round(1 + i * step, 1)).ToArray();
 
     /// <inheritdoc />
     public Tick[] Ticks { get; set; } = [];
@@ -35,16 +41,20 @@ public sealed class LogTickGenerator : ITickGenerator
         float perLabel = edge.IsVertical() ? labelStyle.FontSize * 2.2f : labelStyle.FontSize * 4.5f;
         int maxMajor = Math.Clamp((int)(size.Length / perLabel), 2, MaxTickCount);
         List<double> majors = [];
-        foreach (var set in s_mantissas)
+        int chosen = 0;
+        for (; chosen < s_mantissas.Length; chosen++)
         {
-            majors = Positions(lo, hi, set, 1);
+            majors = Positions(lo, hi, s_mantissas[chosen], 1);
             if (majors.Count <= maxMajor) break;
         }
-        if (majors.Count > maxMajor)
+        if (chosen == s_mantissas.Length)
+        {
+            chosen--;
             majors = Positions(lo, hi, [1], (int)Math.Ceiling(majors.Count / (double)maxMajor));
+        }
         var ticks = majors.Select(m => Tick.Major(m, LabelFormatter(m))).ToList();
-        if (hi - lo < 12)
-            foreach (var m in Positions(lo, hi, s_mantissas[0], 1))
+        if (chosen > 0 && hi - lo < 12)
+            foreach (var m in Positions(lo, hi, s_mantissas[chosen - 1], 1))
                 if (!majors.Any(x => Math.Abs(x - m) < 1e-9)) ticks.Add(Tick.Minor(m));
         Ticks = [.. ticks];
     }

@@ -143,7 +143,7 @@ public static class ExperimentReportWriter
     /// <summary>Mean ± std with more than one seed, else the mean; a count that is the same whole number in every seed prints as that number.</summary>
     public static string Format(MeanStd s)
     {
-        if (s.Std == 0 && Math.Abs(s.Mean) >= 1 && Math.Abs(s.Mean) < 1e9 && s.Mean == Math.Round(s.Mean))
+        if (s.Std == 0 && Math.Abs(s.Mean) < 1e9 && s.Mean == Math.Round(s.Mean))
             return s.Mean.ToString("F0", CultureInfo.InvariantCulture);
         return s.Count > 1 ? $"{Num(s.Mean)} ± {Num(s.Std)}" : Num(s.Mean);
     }
