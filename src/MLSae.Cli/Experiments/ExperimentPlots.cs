@@ -133,9 +133,11 @@ public static class ExperimentPlots
         PrefixCurvePlot.Save(Path.Combine(dir, PrefixCurvesFile), curves, "Explained variance (held-out)", $"mean over {seeds} seed(s)");
         return new ReportPlot(PrefixCurvesFile, "Prefix curves",
             "Explained variance on held-out tokens when only the first n features (in the SAE's order) reconstruct, the rest zeroed; " +
-            "n on a log axis. A run trained with reordering keeps its features sorted by training frequency, so its curve rises " +
-            "like a frequency sort; a run without reordering has an arbitrary order (close to random). The post-hoc frequency " +
-            "sort of the reference run shows that the same order is available after training without any in-training reordering.");
+            "n on a log axis. A run trained with reordering keeps its features in the order of the last reorder (training frequency, " +
+            "most frequent first); a run without reordering has an arbitrary order, like random. If frequency order front-loads what " +
+            "matters, the reorder runs rise above the no-reorder run and the random order. The reference run sorted post hoc by " +
+            "held-out frequency shows what sorting after training gives without any in-training reordering (its keys come from the " +
+            "same rows as the curve, which flatters it a little).");
     }
 
     static ReportPlot Density(IReadOnlyList<RunResults> runs, string dir, int seeds)

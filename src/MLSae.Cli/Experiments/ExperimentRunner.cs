@@ -49,13 +49,13 @@ public sealed class ExperimentRunner
     readonly ExperimentRunnerOptions _options;
 
     /// <summary>A runner of <paramref name="experiment"/> writing to <paramref name="outputDirectory"/>.</summary>
-    public ExperimentRunner(ExperimentDefinition experiment, string outputDirectory, ExperimentRunnerOptions options = default)
+    public ExperimentRunner(ExperimentDefinition experiment, string outputDirectory, ExperimentRunnerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         _experiment = experiment;
         OutputDirectory = Path.GetFullPath(outputDirectory);
-        _options = options == default ? new ExperimentRunnerOptions() : options;
+        _options = options ?? new ExperimentRunnerOptions();
     }
 
     /// <summary>The output folder (full path).</summary>

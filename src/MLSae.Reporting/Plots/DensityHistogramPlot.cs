@@ -76,11 +76,11 @@ public static class DensityHistogramPlot
         PlotFiles.Save(plot, path);
     }
 
-    /// <summary>Bins over the data's range, padded by 5% and at least half a decade wide.</summary>
+    /// <summary>Bins over the data's range, padded by 5% and at least a fifth of a decade wide.</summary>
     static (double Lo, double Width) Range(List<double> logs, int bins)
     {
         double min = logs.Min(), max = logs.Max();
-        double span = Math.Max(0.5, max - min);
+        double span = Math.Max(0.2, max - min);
         double mid = (min + max) / 2;
         double lo = Math.Min(min, mid - span / 2) - 0.05 * span, hi = Math.Max(max, mid + span / 2) + 0.05 * span;
         return (lo, (hi - lo) / bins);

@@ -45,6 +45,8 @@ public class ExperimentRunnerTests
         var reference = new ExperimentRunner(experiment, RepoPaths.NewTempDir("mlsae-exp-ref"), options);
         var refSummary = reference.Run();
         Assert.Equal((3, 0), (refSummary.Trained, refSummary.Skipped));
+        Assert.Null(refSummary.ReportPath);                                              // Report = false: no plots, no report.md
+        Assert.False(Directory.Exists(Path.Combine(reference.OutputDirectory, ExperimentReport.Folder)));
 
         // Interrupted in the middle of "periodic" (after its step-20 checkpoint, before the step-40 one).
         var outDir = RepoPaths.NewTempDir("mlsae-exp-resume");
