@@ -15,6 +15,7 @@ static class CommandCatalog
         TrainCommand.Create(),
         ReorderCommand.Create(),
         EvalCommand.Create(),
+        ExperimentCommand.Create(),
         ScoreCommand.Create(),
     ];
 }

@@ -29,27 +29,27 @@ public static class PlotFiles
         plot.Axes.Left.TickLabelStyle.FontSize = 13;
     }
 
-    /// <summary>Log-scale y axis for data already given as log10 values: ticks read 10^k.</summary>
-    public static void LogY(Plot plot)
-    {
-        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = y => $"1e{y:0}",
-        };
-    }
+    /// <summary>Log-scale y axis for data already given as log10 values (see <see cref="LogTickGenerator"/>).</summary>
+    public static void LogY(Plot plot) => plot.Axes.Left.TickGenerator = new LogTickGenerator();
 
     /// <summary>Log-scale x axis for data already given as log10 values.</summary>
-    public static void LogX(Plot plot)
+    public static void LogX(Plot plot) => plot.Axes.Bottom.TickGenerator = new LogTickGenerator();
+
+    /// <summary>Line patterns cycled over series, so series that coincide still show.</summary>
+    public static LinePattern SeriesPattern(int index) => (index % 3) switch
     {
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-        {
-            MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-            IntegerTicksOnly = true,
-            LabelFormatter = x => $"{Math.Pow(10, x):0}",
-        };
-    }
+        0 => LinePattern.Solid,
+        1 => LinePattern.Dashed,
+        _ => LinePattern.Dotted,
+    };
+
+    /// <summary>Line widths decreasing over series (earlier series drawn wider underneath later ones).</summary>
+    public static float SeriesWidth(int index, int count) => Math.Max(1.5f, 2f + 2.5f * (count - 1 - index) / Math.Max(1, count - 1));
+
+    static readonly ScottPlot.Palettes.Category10 s_palette = new();
+
+    /// <summary>The colour of series <paramref name="index"/> (Category10, repeating).</summary>
+    public static Color SeriesColor(int index) => s_palette.GetColor(index);
 
     /// <summary>Renders <paramref name="plot"/> to <paramref name="path"/> atomically.</summary>
     public static void Save(Plot plot, string path, int width = Width, int height = Height) =>

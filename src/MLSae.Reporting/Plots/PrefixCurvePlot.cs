@@ -16,15 +16,18 @@ public static class PrefixCurvePlot
     {
         var title = "Prefix curves: quality from the first n features" + (runName is null ? "" : $" ({runName})");
         var plot = PlotFiles.NewPlot(title, "n (features kept, in order)", metric);
-        foreach (var c in curves)
+        for (int k = 0; k < curves.Count; k++)
         {
+            var c = curves[k];
             var line = plot.Add.Scatter(c.PrefixSizes.Select(n => Math.Log10(Math.Max(1, n))).ToArray(), c.Values.ToArray());
             line.LegendText = c.Ordering;
-            line.LineWidth = 2;
+            line.Color = PlotFiles.SeriesColor(k);
+            line.LineWidth = PlotFiles.SeriesWidth(k, curves.Count);
+            line.LinePattern = PlotFiles.SeriesPattern(k);
             line.MarkerSize = 6;
         }
         PlotFiles.LogX(plot);
-        plot.ShowLegend(Alignment.LowerRight);
+        plot.ShowLegend(Alignment.UpperLeft);
         PlotFiles.Save(plot, path);
     }
 }

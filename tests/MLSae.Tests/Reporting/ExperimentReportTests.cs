@@ -35,8 +35,8 @@ public class ExperimentReportTests
         var md = ExperimentReportWriter.Render("Seed runs", runs, ["plots/metrics_comparison.png"]);
         Assert.Contains("| once | 2 |", md);
         Assert.Contains("21.0000 ± 1.4142", md);           // mean 21, std sqrt(2)
-        Assert.Contains("| once | none | l0 | 10.0000 | 1.4142 | larger than seed spread |", md);   // se = sqrt(2/2 + 2/2)
-        Assert.Contains("| once | none | mse | 0.0000 | 0.0000 | within seed spread |", md);
+        // Columns mse then l0 (TableMetrics order); l0: diff 10, se = sqrt(2/2 + 2/2) = 1.4142 -> beyond 2 se; mse: no difference.
+        Assert.Contains("| once | none | +0.0000 ± 0.0000 | **+10.0000 ± 1.4142** | 1 of 2 |", md);
         Assert.Contains("![metrics_comparison](plots/metrics_comparison.png)", md);
     }
 }

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+using MLSae.Cli.Experiments;
+using MLSae.Cli.Rendering;
+using MLSae.Diagnostics;
+using MLSae.Training;
+using Spectre.Console;
+
+namespace MLSae.Cli.Commands;
+
+/// <summary>
+/// `mlsae experiment`: runs an experiment file (activations once, every run x seed trained, resumed or skipped,
+/// evaluated on held-out tokens), then writes plots and report.md. Rerunning the same command continues.
+/// </summary>
+static class ExperimentCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config") { Description = "Experiment file (JSON; see docs/experiments.md and examples/SeedExperiments/seed-runs.json).", Required = true };
+        var output = new Option<string>("--out") { Description = "Output folder: activations/, runs/{run}/seed-{s}/, report/report.md and plots.", Required = true };
+        var seeds = new Option<int?>("--seeds") { Description = "Number of seeds (default: the file's seeds): the file's first N, extended with the next integers." };
+        var quick = new Option<bool>("--quick") { Description = $"Scale the experiment down: step counts / {QuickScaleDefaults.StepFactor}, token counts / {QuickScaleDefaults.TokenFactor} (the file's \"quick\" object may change the factors)." };
+        var model = new Option<string?>("--model") { Description = "Override source.model, e.g. pythia:DIR for a Pythia checkpoint folder or onnx:FILE (with the hook it has)." };
+        var hook = new Option<string?>("--hook") { Description = "Override source.hook." };
+        var activations = new Option<string?>("--activations") { Description = "Train on this existing activation cache instead of extracting (overrides source)." };
+        var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp and ONNX Runtime (0: their defaults; 1 is often faster on a busy machine).", DefaultValueFactory = _ => 0 };
+        var noReport = new Option<bool>("--no-report") { Description = "Train and evaluate only; skip plots and report.md." };
+        var command = new Command("experiment", "Run an experiment file: train and evaluate every run over seeds, then plot and write a report.")
+        {
+            config, output, seeds, quick, model, hook, activations, threads, noReport,
+        };
+        command.SetAction(parse =>
+        {
+            try
+            {
+                return Run(parse.GetValue(config)!, parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(model),
+                    parse.GetValue(hook), parse.GetValue(activations), parse.GetValue(threads), !parse.GetValue(noReport));
+            }
+            catch (Exception e) when (e is ExperimentFileException or ArgumentException or IOException or InvalidOperationException or InvalidDataException
+                or NotSupportedException or UnauthorizedAccessException or TrainingDivergedException or JsonException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    internal static int Run(string configPath, string outDir, int? seeds, bool quick, string? model, string? hook, string? activations,
+        int threads, bool report)
+    {
+        if (threads < 0) throw new ArgumentException($"--threads must be 0 (defaults) or positive, not {threads}.");
+        var experiment = ExperimentFile.Load(configPath);
+        if (model is not null || hook is not null || activations is not null)
+            experiment = experiment with
+            {
+                Source = experiment.Source with
+                {
+                    Model = model ?? experiment.Source.Model,
+                    Hook = hook ?? experiment.Source.Hook,
+                    // Command-line paths are relative to the working folder, not to the experiment file.
+                    Activations = activations is not null ? Path.GetFullPath(activations) : model is not null ? null : experiment.Source.Activations,
+                },
+            };
+        if (seeds is { } n) experiment = experiment.WithSeedCount(n);
+        if (quick) experiment = experiment.Quick.Apply(experiment);
+
+        int runs = experiment.Runs.Count, seedCount = experiment.Seeds.Count;
+        AnsiConsole.MarkupLineInterpolated($"experiment [bold]{experiment.Name}[/]{(quick ? " (quick)" : "")}: {runs} runs x {seedCount} seeds = {runs * seedCount} trainings -> {Path.GetFullPath(outDir)}");
+        var runner = new ExperimentRunner(experiment, outDir, new ExperimentRunnerOptions { Threads = threads, Report = report });
+        var summary = runner.Run(new ConsoleProgress());
+        AnsiConsole.MarkupLineInterpolated($"[green]done[/] in {summary.Elapsed.TotalMinutes:F1} min: {summary.Trained} trained, {summary.Skipped} already finished.");
+        if (summary.ReportPath is { } path) AnsiConsole.MarkupLineInterpolated($"report: [green]{path}[/]");
+        return 0;
+    }
+
+    /// <summary>Each stage as a progress bar; notices as plain lines.</summary>
+    sealed class ConsoleProgress : IExperimentProgress
+    {
+        public T Stage<T>(string title, Func<IProgress<ProgressInfo>?, T> work) => ProgressDisplay.Run(title, p => work(p));
+
+        public void Notice(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]");
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MLSae.Activations;
+using MLSae.Activations.Cache;
+using MLSae.Models;
+using MLSae.Persistence;
+using MLSae.Runs;
+using MLSae.Runtime;
+using MLSae.Training;
+
+namespace MLSae.Cli.Experiments;
+
+/// <summary>Options of <see cref="ExperimentRunner"/>.</summary>
+public readonly record struct ExperimentRunnerOptions
+{
+    /// <summary>Defaults.</summary>
+    public ExperimentRunnerOptions() { }
+    /// <summary>CPU threads for TorchSharp and ONNX Runtime (0: their defaults). 1 is much faster on a busy machine.</summary>
+    public int Threads { get; init; }
+    /// <summary>Write plots and report.md after the runs.</summary>
+    public bool Report { get; init; } = true;
+}
+
+/// <summary>What <see cref="ExperimentRunner.Run"/> did.</summary>
+/// <param name="Results">Every run with its per-seed results.</param>
+/// <param name="ReportPath">report.md (null when not written).</param>
+/// <param name="Trained">Run x seed folders trained (fully or resumed) in this invocation.</param>
+/// <param name="Skipped">Run x seed folders that were already finished.</param>
+/// <param name="Elapsed">Wall time of this invocation.</param>
+public sealed record ExperimentSummary(IReadOnlyList<RunResults> Results, string? ReportPath, int Trained, int Skipped, TimeSpan Elapsed);
+
+/// <summary>
+/// Runs an experiment into an output folder: activations once (OUT/activations, or the given cache), then every
+/// run x seed into OUT/runs/{run}/seed-{s} through <see cref="TrainRun"/> (finished ones skipped, interrupted ones
+/// resumed from their checkpoint), each evaluated on the held-out rows (eval.json, prefix_curves.csv), then plots
+/// and report.md in OUT/report. Rerunning the same command continues where it stopped.
+/// </summary>
+public sealed class ExperimentRunner
+{
+    /// <summary>The resolved experiment written to the output folder.</summary>
+    public const string ExperimentFileName = "experiment.json";
+    /// <summary>Per run folder: seconds spent training and evaluating.</summary>
+    public const string TimingFile = "experiment_timing.json";
+    /// <summary>Folder of the run folders.</summary>
+    public const string RunsFolder = "runs";
+
+    readonly ExperimentDefinition _experiment;
+    readonly ExperimentRunnerOptions _options;
+
+    /// <summary>A runner of <paramref name="experiment"/> writing to <paramref name="outputDirectory"/>.</summary>
+    public ExperimentRunner(ExperimentDefinition experiment, string outputDirectory, ExperimentRunnerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
+        _experiment = experiment;
+        OutputDirectory = Path.GetFullPath(outputDirectory);
+        _options = options ?? new ExperimentRunnerOptions();
+    }
+
+    /// <summary>The output folder (full path).</summary>
+    public string OutputDirectory { get; }
+
+    /// <summary>The folder of one run x seed.</summary>
+    public string RunDirectory(string run, int seed) => Path.Combine(OutputDirectory, RunsFolder, run, $"seed-{seed}");
+
+    /// <summary>Runs everything that is not finished yet, then writes plots and the report.</summary>
+    public ExperimentSummary Run(IExperimentProgress? progress = null, CancellationToken cancellation = default)
+    {
+        progress ??= IExperimentProgress.Silent;
+        var clock = Stopwatch.StartNew();
+        Directory.CreateDirectory(OutputDirectory);
+        AtomicFile.WriteAllText(Path.Combine(OutputDirectory, ExperimentFileName), Describe(_experiment).ToJsonString(SaeTrainer.JsonOptions));
+        if (_options.Threads > 0)
+        {
+            TorchSharpRuntime.EnsureLoaded();
+            TorchSharp.torch.set_num_threads(_options.Threads);
+        }
+
+        using var cache = ExperimentActivations.Open(_experiment, OutputDirectory, _options.Threads, progress);
+        var heldOutFraction = _experiment.Source.HeldOutFraction;
+        var heldOut = new ActivationStore(cache, new ActivationStoreOptions { HeldOutFraction = heldOutFraction }).HeldOut;
+        var heldOutText = $"{cache.Directory} (held-out rows {cache.RowCount - heldOut.RowCount:N0}..{cache.RowCount:N0})";
+        var provenance = new SaeInfo { ModelName = cache.Manifest.Model, HookName = cache.Manifest.Hook };
+
+        int total = _experiment.Runs.Count * _experiment.Seeds.Count, index = 0, trained = 0, skipped = 0;
+        var results = new List<RunResults>();
+        foreach (var run in _experiment.Runs)
+        {
+            var seeds = new List<SeedResult>();
+            foreach (var seed in _experiment.Seeds)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                index++;
+                var dir = RunDirectory(run.Name, seed);
+                var label = $"{run.Name} seed {seed} ({index}/{total})";
+                var config = run.ForSeed(seed);
+                var stage = RunFolderState.Inspect(dir, config, run.Eval);
+                if (stage == RunStage.Evaluated) { skipped++; }
+                else
+                {
+                    var timing = new Stopwatch();
+                    if (stage is RunStage.NotStarted or RunStage.Interrupted)
+                    {
+                        if (stage == RunStage.Interrupted) progress.Notice($"{label}: resuming from its checkpoint");
+                        timing.Start();
+                        var batches = ActivationStoreBatchSource.Create(cache, seed, heldOutFraction);
+                        try
+                        {
+                            progress.Stage($"train {label}", p => TrainRun.Execute(batches, config, dir, provenance,
+                                resume: stage == RunStage.Interrupted, p, cancellation));
+                        }
+                        catch (Exception e) when (e is ArgumentException or TrainingDivergedException or InvalidDataException)
+                        {
+                            throw new InvalidOperationException($"Run '{run.Name}' seed {seed} ({dir}): {e.Message}", e);
+                        }
+                        timing.Stop();
+                        trained++;
+                    }
+                    double trainSeconds = timing.Elapsed.TotalSeconds;
+                    timing.Restart();
+                    progress.Stage($"eval {label}", p => RunEvaluation.Evaluate(dir, heldOut, run.Eval, heldOutText, p));
+                    WriteTiming(dir, trainSeconds, timing.Elapsed.TotalSeconds);
+                }
+                seeds.Add(ExperimentResults.ReadSeed(dir, seed));
+            }
+            results.Add(new RunResults(run, seeds));
+        }
+
+        string? reportPath = null;
+        if (_options.Report)
+            reportPath = progress.Stage("plots and report", _ => ExperimentReport.Write(_experiment, results, Path.Combine(OutputDirectory, ExperimentReport.Folder), cache));
+        return new ExperimentSummary(results, reportPath, trained, skipped, clock.Elapsed);
+    }
+
+    static void WriteTiming(string dir, double trainSeconds, double evalSeconds)
+    {
+        var path = Path.Combine(dir, TimingFile);
+        // A run resumed after an interruption adds to the time already spent.
+        double previousTrain = 0;
+        if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject old)
+            previousTrain = old["train_seconds"]?.GetValue<double>() ?? 0;
+        var json = new JsonObject { ["train_seconds"] = previousTrain + trainSeconds, ["eval_seconds"] = evalSeconds };
+        AtomicFile.WriteAllText(path, json.ToJsonString());
+    }
+
+    /// <summary>The resolved experiment as JSON (every run's full training config), for the record.</summary>
+    public static JsonObject Describe(ExperimentDefinition e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var runs = new JsonArray();
+        foreach (var r in e.Runs)
+            runs.Add(new JsonObject
+            {
+                ["name"] = r.Name,
+                ["description"] = r.Description,
+                ["control"] = r.Control,
+                ["train"] = r.Train.ToJson(),
+                ["eval"] = new JsonObject
+                {
+                    ["maxTokens"] = r.Eval.MaxTokens, ["batchSize"] = r.Eval.BatchSize,
+                    ["prefixCurves"] = r.Eval.PrefixCurves, ["prefixRows"] = r.Eval.PrefixRows,
+                },
+            });
+        var s = e.Source;
+        return new JsonObject
+        {
+            ["name"] = e.Name,
+            ["description"] = e.Description,
+            ["quick"] = e.IsQuick ? new JsonObject { ["stepFactor"] = e.Quick.StepFactor, ["tokenFactor"] = e.Quick.TokenFactor } : null,
+            ["source"] = new JsonObject
+            {
+                ["activations"] = s.Activations, ["model"] = s.Model, ["hook"] = s.Hook, ["text"] = s.Text, ["textField"] = s.TextField,
+                ["maxTokens"] = s.MaxTokens, ["context"] = s.Context, ["heldOutFraction"] = s.HeldOutFraction,
+            },
+            ["seeds"] = new JsonArray(e.Seeds.Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+            ["runs"] = runs,
+            ["plots"] = new JsonObject
+            {
+                ["steps"] = new JsonArray(e.Plots.Steps.Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+                ["historySteps"] = new JsonArray(e.Plots.HistorySteps.Select(x => (JsonNode)JsonValue.Create(x)).ToArray()),
+                ["runs"] = new JsonArray(e.Plots.Runs.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
+            },
+            ["createdUtc"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
+        };
+    }
+}
