@@ -11,7 +11,6 @@ using MLSae.Diagnostics;
 using MLSae.Ordering;
 using MLSae.Training;
 using MLSae.Transforms;
-using QuickStart;
 
 const string Hook = "blocks.3.hook_resid_pre";
 var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : "pipeline-output");

@@ -2,15 +2,12 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml;
-using MLSae.Activations;
-
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Activations;
 
 /// <summary>
 /// English text every .NET SDK install carries: the &lt;summary&gt; sentences of the XML API documentation in
 /// the reference pack (packs/Microsoft.NETCore.App.Ref/VERSION/ref/netX/*.xml), found from the running
-/// runtime's folder. The experiment source "sdk-docs" reads it, so an experiment needs no data download.
-/// (The same approach as examples/QuickStart, which cannot reference the CLI.)
+/// runtime's folder. The experiment source "sdk-docs" and the examples read it, so they need no data download.
 /// </summary>
 public static partial class SdkDocsCorpus
 {
@@ -40,6 +37,21 @@ public static partial class SdkDocsCorpus
         SplitMix64.ForStream(ShuffleSeed, 0, 0).Shuffle(order);
         for (int i = 0; i < order.Length; i++)
             yield return new TextDocument(i, texts[order[i]], SourceName);
+    }
+
+    /// <summary>The first <paramref name="count"/> summaries of at least <paramref name="minWords"/> words, deduplicated, in file order (unshuffled).</summary>
+    public static IReadOnlyList<string> Sentences(int count, int minWords = 8)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var result = new List<string>(count);
+        foreach (var file in Directory.GetFiles(FindReferenceDocs(), "*.xml").Order(StringComparer.Ordinal))
+            foreach (var summary in Summaries(file))
+            {
+                if (summary.Split(' ').Length < minWords || !seen.Add(summary)) continue;
+                result.Add(summary);
+                if (result.Count == count) return result;
+            }
+        return result;
     }
 
     /// <summary>The ref-pack folder holding the XML docs for this runtime (or the newest one present).</summary>
