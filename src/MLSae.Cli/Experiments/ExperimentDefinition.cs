@@ -62,6 +62,10 @@ public static class ExperimentDefaults
     public const string SdkDocsText = "sdk-docs";
     /// <summary>Default model.</summary>
     public const string Model = "minilm-l6";
+    /// <summary>Text tokens of the downstream-preservation measurement per run.</summary>
+    public const long DownstreamTokens = 2048;
+    /// <summary>Documents taken from the end of the source corpus for downstream preservation.</summary>
+    public const int DownstreamDocuments = 400;
     /// <summary>Default hook.</summary>
     public const string Hook = "blocks.3.hook_resid_post";
     /// <summary>Tokens extracted by default.</summary>
@@ -106,6 +110,11 @@ public readonly record struct ExperimentEvalOptions
     public bool PrefixCurves { get; init; } = true;
     /// <summary>Held-out rows used for prefix curves.</summary>
     public long PrefixRows { get; init; } = ExperimentDefaults.PrefixRows;
+    /// <summary>
+    /// Text tokens for downstream preservation (the SAE spliced into the model; 0: skip). The texts are the
+    /// source corpus's last documents, which training never reads. Not scaled by --quick.
+    /// </summary>
+    public long DownstreamTokens { get; init; } = ExperimentDefaults.DownstreamTokens;
 }
 
 /// <summary>Which plots an experiment draws.</summary>

@@ -18,7 +18,7 @@ public static partial class ExperimentFile
     static readonly string[] s_source = ["activations", "model", "hook", "text", "textField", "maxTokens", "context", "heldOutFraction"];
     static readonly string[] s_defaults = ["train", "eval"];
     static readonly string[] s_run = ["name", "description", "extends", "control", "train", "eval"];
-    static readonly string[] s_eval = ["maxTokens", "batchSize", "prefixCurves", "prefixRows"];
+    static readonly string[] s_eval = ["maxTokens", "batchSize", "prefixCurves", "prefixRows", "downstreamTokens"];
     static readonly string[] s_plots = ["steps", "historySteps", "runs"];
     static readonly string[] s_quick = ["stepFactor", "tokenFactor"];
 
@@ -127,6 +127,7 @@ public static partial class ExperimentFile
             BatchSize = e.Int("batchSize", fallback.BatchSize, min: 1),
             PrefixCurves = e.Bool("prefixCurves", fallback.PrefixCurves),
             PrefixRows = e.Long("prefixRows", fallback.PrefixRows, min: 1),
+            DownstreamTokens = e.Long("downstreamTokens", fallback.DownstreamTokens, min: 0),
         };
     }
 

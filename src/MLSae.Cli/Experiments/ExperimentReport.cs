@@ -24,11 +24,11 @@ public static class ExperimentReport
 
     /// <summary>Columns of the metrics table (those present).</summary>
     public static readonly IReadOnlyList<string> Metrics =
-        [ExperimentResults.FinalLoss, "explained_variance", "mse", "cossim", "l0", "l1", "frac_alive", "kl_div_score", "ce_loss_score", ExperimentResults.Reorders];
+        [ExperimentResults.FinalLoss, "explained_variance", "mse", "cossim", "l0", "l1", "frac_alive", "kl_div_score", "ce_loss_score", "embedding_cosine_score", ExperimentResults.Reorders];
 
     /// <summary>Columns of the differences table.</summary>
     public static readonly IReadOnlyList<string> DifferenceMetrics =
-        [ExperimentResults.FinalLoss, "explained_variance", "mse", "cossim", "l0", "l1", "frac_alive", "kl_div_score", "ce_loss_score"];
+        [ExperimentResults.FinalLoss, "explained_variance", "mse", "cossim", "l0", "l1", "frac_alive", "kl_div_score", "ce_loss_score", "embedding_cosine_score"];
 
     /// <summary>Draws the plots and writes report.md into <paramref name="reportDirectory"/>; returns its path.</summary>
     public static string Write(ExperimentDefinition experiment, IReadOnlyList<RunResults> results, string reportDirectory, ActivationCache? cache = null)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using MLSae.Activations;
 using MLSae.Activations.Cache;
+using MLSae.Evaluation.Preservation;
 using MLSae.Models;
 using MLSae.Persistence;
 using MLSae.Runs;
@@ -61,6 +62,27 @@ public sealed class ExperimentRunner
     /// <summary>The output folder (full path).</summary>
     public string OutputDirectory { get; }
 
+    /// <summary>
+    /// The texts downstream preservation runs on: the source corpus's last documents (training reads the cache's
+    /// first rows and holds out its last ones, so these are never trained on). Null when no run asks for it or the
+    /// activations came from an existing cache (no text to run).
+    /// </summary>
+    RunEvaluation.DownstreamTexts? DownstreamTexts(ActivationCache cache, IExperimentProgress progress)
+    {
+        if (_experiment.Runs.All(r => r.Eval.DownstreamTokens == 0) || _experiment.Source.Activations is not null) return null;
+        try
+        {
+            var model = DownstreamModels.Resolve(cache.Manifest.Model);
+            var documents = ExperimentActivations.Documents(_experiment).TakeLast(ExperimentDefaults.DownstreamDocuments).ToList();
+            return new RunEvaluation.DownstreamTexts(model, cache.Manifest.Hook, documents, cache.Manifest.Context > 0 ? cache.Manifest.Context : _experiment.Source.Context);
+        }
+        catch (ArgumentException e)
+        {
+            progress.Notice($"downstream preservation skipped: model '{cache.Manifest.Model}' does not resolve here ({e.Message})");
+            return null;
+        }
+    }
+
     /// <summary>The folder of one run x seed.</summary>
     public string RunDirectory(string run, int seed) => Path.Combine(OutputDirectory, RunsFolder, run, $"seed-{seed}");
 
@@ -82,6 +104,7 @@ public sealed class ExperimentRunner
         var heldOut = new ActivationStore(cache, new ActivationStoreOptions { HeldOutFraction = heldOutFraction }).HeldOut;
         var heldOutText = $"{cache.Directory} (held-out rows {cache.RowCount - heldOut.RowCount:N0}..{cache.RowCount:N0})";
         var provenance = new SaeInfo { ModelName = cache.Manifest.Model, HookName = cache.Manifest.Hook };
+        var downstream = DownstreamTexts(cache, progress);
 
         int total = _experiment.Runs.Count * _experiment.Seeds.Count, index = 0, trained = 0, skipped = 0;
         var results = new List<RunResults>();
@@ -119,7 +142,7 @@ public sealed class ExperimentRunner
                     }
                     double trainSeconds = timing.Elapsed.TotalSeconds;
                     timing.Restart();
-                    progress.Stage($"eval {label}", p => RunEvaluation.Evaluate(dir, heldOut, run.Eval, heldOutText, p));
+                    progress.Stage($"eval {label}", p => RunEvaluation.Evaluate(dir, heldOut, run.Eval, heldOutText, p, downstream));
                     WriteTiming(dir, trainSeconds, timing.Elapsed.TotalSeconds);
                 }
                 seeds.Add(ExperimentResults.ReadSeed(dir, seed));

@@ -26,7 +26,7 @@ public static class MetricsComparisonPlot
     /// <summary>The panels and the metrics each shows (the first two present ones are drawn).</summary>
     public static readonly IReadOnlyList<(string Title, string[] Metrics)> Panels =
     [
-        ("Loss and model preservation", ["final_loss", "kl_div_score", "ce_loss_score", "embedding_preservation_score"]),
+        ("Loss and model preservation", ["final_loss", "kl_div_score", "ce_loss_score", "embedding_cosine_score"]),
         ("Sparsity", ["l0", "l1"]),
         ("Reconstruction", ["mse", "cossim"]),
         ("Summary", ["explained_variance", "frac_alive"]),
