@@ -67,7 +67,10 @@ public static class ExperimentReport
             long heldOut = (long)Math.Floor(cache.RowCount * s.HeldOutFraction);
             var text = s.Text == ExperimentDefaults.SdkDocsText ? "the .NET SDK's XML API documentation (sdk-docs)" : $"`{s.Text}`";
             var origin = s.Activations is null ? Inv($" of {text}, {s.Context}-token contexts") : $" from `{s.Activations}`";
-            sb.AppendLine(Inv($"- Activations: {cache.Manifest.Model} at {cache.Manifest.Hook} (d = {cache.Dimension}), {cache.RowCount:N0} tokens{origin}; the last {heldOut:N0} ({s.HeldOutFraction:P0}) are held out from training and every metric below except final_loss is measured on them."));
+            sb.AppendLine(Inv($"- Activations: {cache.Manifest.Model} at {cache.Manifest.Hook} (d = {cache.Dimension}), {cache.RowCount:N0} tokens{origin}; the last {heldOut:N0} ({s.HeldOutFraction:P0}) are held out from training and the reconstruction and sparsity metrics below are measured on them (final_loss is the training loss)."));
+            long downstream = e.Runs.Max(r => r.Eval.DownstreamTokens);
+            if (downstream > 0 && s.Activations is null)
+                sb.AppendLine(Inv($"- Downstream preservation (kl_div_score / ce_loss_score for causal LMs, embedding_cosine_score for encoders): the SAE spliced into the model at the hook, on up to {downstream:N0} text tokens of the corpus's last {ExperimentDefaults.DownstreamDocuments} documents, which training never reads (docs/evaluation.md)."));
         }
         sb.AppendLine(Inv($"- Seeds: {string.Join(", ", e.Seeds)}. A seed fixes the SAE's initialisation and the batch order, so runs with the same seed see the same batches; statistics are over seeds."));
         if (e.IsQuick)
