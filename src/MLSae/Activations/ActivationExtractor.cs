@@ -163,22 +163,16 @@ public sealed class ActivationExtractor : IDisposable
     void Forward(int batch, int tokens)
     {
         int n = batch * tokens;
-        long[] shape = [batch, tokens];
-        var inputs = new OrtValue[_inputNames.Length];
+        var inputs = ModelInputs.Bind(_inputNames, batch, tokens, name => name switch
+        {
+            ModelInputs.InputIds => _ids,
+            ModelInputs.AttentionMask => _mask,
+            ModelInputs.TokenTypeIds => _types,
+            _ => _positions,
+        });
         OrtValue? output = null;
         try
         {
-            for (int i = 0; i < _inputNames.Length; i++)
-            {
-                var buffer = _inputNames[i] switch
-                {
-                    ModelInputs.InputIds => _ids,
-                    ModelInputs.AttentionMask => _mask,
-                    ModelInputs.TokenTypeIds => _types,
-                    _ => _positions,
-                };
-                inputs[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, n), shape);
-            }
             if (Dimension > 0)
             {
                 output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(0, n * Dimension), [batch, tokens, Dimension]);
@@ -198,7 +192,7 @@ public sealed class ActivationExtractor : IDisposable
         }
         finally
         {
-            foreach (var v in inputs) v?.Dispose();
+            foreach (var v in inputs) v.Dispose();
             output?.Dispose();
         }
     }

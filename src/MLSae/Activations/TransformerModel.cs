@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using Onnx;
 
 namespace MLSae.Activations;
@@ -116,4 +117,29 @@ public static class ModelInputs
     public const string PositionIds = "position_ids";
     /// <summary>Every input name above.</summary>
     public static readonly IReadOnlyList<string> Known = [InputIds, AttentionMask, TokenTypeIds, PositionIds];
+
+    /// <summary>
+    /// OrtValues over the first <paramref name="batch"/> x <paramref name="tokens"/> entries of each input's
+    /// buffer, shaped [batch, tokens], in the order of <paramref name="names"/>. The caller disposes them.
+    /// </summary>
+    public static OrtValue[] Bind(IReadOnlyList<string> names, int batch, int tokens, Func<string, long[]> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(buffer);
+        int n = batch * tokens;
+        long[] shape = [batch, tokens];
+        var values = new OrtValue[names.Count];
+        try
+        {
+            for (int i = 0; i < names.Count; i++)
+                values[i] = OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance, buffer(names[i]).AsMemory(0, n), shape);
+            return values;
+        }
+        catch
+        {
+            foreach (var v in values) v?.Dispose();
+            throw;
+        }
+    }
 }

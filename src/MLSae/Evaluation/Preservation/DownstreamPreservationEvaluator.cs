@@ -186,23 +186,17 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
     void Run(int batch, int tokens, float[][] outputs)
     {
         int n = batch * tokens;
-        long[] shape = [batch, tokens];
-        var inputs = new OrtValue[_inputNames.Length];
+        var inputs = ModelInputs.Bind(_inputNames, batch, tokens, name => name switch
+        {
+            ModelInputs.InputIds => _ids,
+            ModelInputs.AttentionMask => _mask,
+            ModelInputs.TokenTypeIds => _types,
+            ReconstructMaskInput => _saeMask,
+            _ => _positions,
+        });
         var outs = new OrtValue[3];
         try
         {
-            for (int i = 0; i < _inputNames.Length; i++)
-            {
-                var buffer = _inputNames[i] switch
-                {
-                    ModelInputs.InputIds => _ids,
-                    ModelInputs.AttentionMask => _mask,
-                    ModelInputs.TokenTypeIds => _types,
-                    ReconstructMaskInput => _saeMask,
-                    _ => _positions,
-                };
-                inputs[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, n), shape);
-            }
             for (int k = 0; k < 3; k++)
                 outs[k] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, outputs[k].AsMemory(0, n * OutputWidth), [batch, tokens, OutputWidth]);
             using var ro = new RunOptions();
@@ -210,7 +204,7 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
         }
         finally
         {
-            foreach (var v in inputs) v?.Dispose();
+            foreach (var v in inputs) v.Dispose();
             foreach (var v in outs) v?.Dispose();
         }
     }
