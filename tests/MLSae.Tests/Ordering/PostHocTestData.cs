@@ -19,33 +19,9 @@ static class PostHocTestData
         return Enumerable.Range(0, rows * d).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
     }
 
-    /// <summary>Reference encode in double precision with plain loops.</summary>
-    public static double[] Encode(SaeWeights w, float[] x, int row)
-    {
-        int d = w.InputDim, m = w.FeatureCount;
-        var pre = new double[m];
-        for (int i = 0; i < m; i++)
-        {
-            double s = w.EncoderBias[i];
-            for (int k = 0; k < d; k++) s += (double)w.EncoderWeights[i * d + k] * ((double)x[row * d + k] - w.DecoderBias[k]);
-            pre[i] = s;
-        }
-        var f = new double[m];
-        switch (w.Activation)
-        {
-            case SaeActivation.ReLU:
-                for (int i = 0; i < m; i++) f[i] = Math.Max(0, pre[i]);
-                break;
-            case SaeActivation.JumpReLU:
-                for (int i = 0; i < m; i++) f[i] = pre[i] > w.Thresholds![i] ? pre[i] : 0;
-                break;
-            case SaeActivation.TopK:
-                var top = Enumerable.Range(0, m).OrderByDescending(i => pre[i]).ThenBy(i => i).Take(w.K).ToHashSet();
-                for (int i = 0; i < m; i++) f[i] = top.Contains(i) ? Math.Max(0, pre[i]) : 0;
-                break;
-        }
-        return f;
-    }
+    /// <summary>Reference encode in double precision with plain loops (<see cref="Evaluation.Reference.Forward"/>).</summary>
+    public static double[] Encode(SaeWeights w, float[] x, int row) =>
+        Evaluation.Reference.Forward(w, x.AsSpan(row * w.InputDim, w.InputDim)).F;
 
     public static double[] Decode(SaeWeights w, double[] f)
     {
