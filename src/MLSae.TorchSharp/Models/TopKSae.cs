@@ -6,6 +6,8 @@ namespace MLSae.Models;
 /// <summary>
 /// TopK SAE (Gao et al.; dictionary_learning TopKTrainer): f keeps the k largest ReLU'd
 /// pre-activations per token; loss = mean_t ||x - x_hat||^2 + AuxK on dead features.
+/// On the CPU the codes stay sparse: one dense product chooses the features, then the decoder and
+/// both weight gradients touch only the k active rows (<see cref="SparseDecode"/>, <see cref="SelectedPreActivations"/>).
 /// </summary>
 public sealed class TopKSae : SaeModule
 {
@@ -19,6 +21,12 @@ public sealed class TopKSae : SaeModule
         K = k;
         _auxKCoefficient = auxKCoefficient;
     }
+
+    /// <summary>
+    /// Whether <see cref="Forward"/> uses the sparse decoder and sparse weight gradients (default; CPU float32 only,
+    /// other devices always use the dense path). False computes the same loss with dense [B, m] products (for comparison).
+    /// </summary>
+    public bool SparseKernels { get; set; } = true;
 
     /// <summary>Active features per token.</summary>
     public int K { get; }
@@ -38,7 +46,27 @@ public sealed class TopKSae : SaeModule
     }
 
     /// <inheritdoc />
-    public override SaeForward Forward(Tensor x, SaeLossContext context)
+    public override SaeForward Forward(Tensor x, SaeLossContext context) =>
+        SparseKernels && SparseCodeKernels.Supports(x) ? SparseForward(x, context) : DenseForward(x, context);
+
+    SaeForward SparseForward(Tensor x, SaeLossContext context)
+    {
+        Tensor pre;
+        using (no_grad()) pre = PreActivations(x);
+        var (top, idx) = pre.topk(K, dim: -1);
+        // relu after topk equals topk after relu: both keep the same positive values.
+        var vals = nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, top));
+        var xHat = SparseDecode.Apply(vals, idx, W_dec) + b_dec;
+        var recon = (xHat - x).square().sum(-1).mean();
+        var aux = AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
+        return new SaeForward
+        {
+            Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux,
+            Reconstruction = xHat, CodeIndices = idx, CodeValues = vals,
+        };
+    }
+
+    SaeForward DenseForward(Tensor x, SaeLossContext context)
     {
         var pre = nn.functional.relu(PreActivations(x));
         var (vals, idx) = pre.topk(K, dim: -1);
