@@ -16,7 +16,9 @@ rm -rf "$artifacts/results"
 mkdir -p "$artifacts"   # tee below writes run.log into it before BenchmarkDotNet creates it
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 start="$(date -u +%s)"
-dotnet run -c Release --no-build --project benchmarks/MLSae.Benchmarks -- "${args[@]}" --artifacts "$artifacts" | tee "$artifacts/run.log"
+# BenchmarkDotNet runs benchmarks on its own thread; one malloc arena lets it keep warm pages for per-step [B, m]
+# tensors as the trainer does on the main thread (benchmarks/MLSae.Benchmarks/SteadyState.cs).
+MALLOC_ARENA_MAX=1 dotnet run -c Release --no-build --project benchmarks/MLSae.Benchmarks -- "${args[@]}" --artifacts "$artifacts" | tee "$artifacts/run.log"
 minutes="$(( ($(date -u +%s) - start + 59) / 60 ))"
 mkdir -p docs/benchmarks/results
 for f in "$artifacts"/results/*-report-github.md; do

@@ -5,6 +5,9 @@ using MLSae.Benchmarks.Memory;
 // dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- [--quick] [BenchmarkDotNet args, e.g. --filter *Scoring*]
 // dotnet run -c Release --project benchmarks/MLSae.Benchmarks -- --memory SCENARIO ARGS   (see eng/bench-memory.sh)
 if (args.Length > 0 && args[0] == "--memory") return MemoryProbe.Run(args[1..]);
+if (OperatingSystem.IsLinux() && !SteadyState.SingleArena)
+    Console.Error.WriteLine("warning: MALLOC_ARENA_MAX is not 1, so training-step benchmarks will mostly measure page faults " +
+        "(BenchmarkDotNet's thread cannot reuse 64 MB blocks); eng/bench.sh sets it.");
 var quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToArray();
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(rest, BenchConfig.Create(quick));

@@ -15,6 +15,7 @@ namespace MLSae.Benchmarks.Ordering;
 /// Tracking and reorder are the real observers' work (<see cref="FeatureTracker.OnStepEnd"/>,
 /// <see cref="FeaturePermuter.Permute"/> of W_enc, b_enc, W_dec, the SAE's per-feature buffers and both Adam moments).
 /// </summary>
+[WarmupCount(SteadyState.WarmUpOperations)]
 public class OrderingBenchmarks
 {
     const int D = 384, Batch = 1024;
@@ -38,7 +39,7 @@ public class OrderingBenchmarks
     {
         TorchSharpRuntime.EnsureLoaded();
         manual_seed(1);
-        _ = mallopt(-1, int.MaxValue); _ = mallopt(-4, 0);   // the trainer's TuneAllocator
+        SteadyState.TuneAllocator();
         _module = SaeModuleFactory.Create(new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, FeatureCount = M }, D);
         _opt = optim.Adam(_module.parameters(), lr: 1e-4);
         _x = randn(Batch, D);
@@ -81,8 +82,6 @@ public class OrderingBenchmarks
         _permuter.Permute(_module, _opt, (_flip = !_flip) ? _orderA : _orderB, ReorderStateMode.Exact);
     }
 
-    [System.Runtime.InteropServices.DllImport("libc")]
-    static extern int mallopt(int param, int value);
 
     [GlobalCleanup]
     public void Cleanup()

@@ -13,6 +13,7 @@ namespace MLSae.Benchmarks.Training;
 /// gradients (the default on the CPU), and TopK with dense [B, m] codes (<see cref="TopKSae.SparseKernels"/> off).
 /// `AuxK` adds a step in which a quarter of the features count as dead, so the auxiliary loss runs as well.
 /// </summary>
+[WarmupCount(SteadyState.WarmUpOperations)]
 public class TopKDecoderBenchmarks
 {
     const int B = 4096, D = 384, K = 32;
@@ -30,7 +31,7 @@ public class TopKDecoderBenchmarks
     public void Setup()
     {
         TorchSharpRuntime.EnsureLoaded();
-        _ = mallopt(-1, int.MaxValue); _ = mallopt(-4, 0);   // the trainer's TuneAllocator
+        SteadyState.TuneAllocator();
         manual_seed(1);
         _standard = SaeModuleFactory.Create(new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, FeatureCount = M }, D);
         _topK = (TopKSae)SaeModuleFactory.Create(new SaeTrainingOptions { Architecture = SaeArchitecture.TopK, FeatureCount = M, K = K }, D);
@@ -74,6 +75,4 @@ public class TopKDecoderBenchmarks
         sae.AfterOptimizerStep(default);
     }
 
-    [System.Runtime.InteropServices.DllImport("libc")]
-    static extern int mallopt(int param, int value);
 }

@@ -37,7 +37,7 @@ public static class SaeTrainer
         ArgumentNullException.ThrowIfNull(batches);
         Validate(options);
         TorchSharpRuntime.EnsureLoaded();
-        if (options.TuneAllocator) TuneAllocator();
+        if (options.TuneAllocator) GlibcAllocator.Tune(4L * options.BatchSize * options.ResolveFeatureCount(batches.Dimension));
         observers ??= [];
         if (runDirectory is not null)
         {
@@ -63,20 +63,4 @@ public static class SaeTrainer
         Check(o.LogEvery > 0, $"LogEvery must be positive (got {o.LogEvery}).");
         Check(o.Architecture != SaeArchitecture.JumpReLU || o.TargetL0 > 0, $"--target-l0 must be positive (got {o.TargetL0}).");
     }
-
-    // Per-step [B, m] tensors are tens of MB; glibc would mmap and unmap each one, page-faulting it in every step.
-    // Keeping them on the heap (no mmap, no trimming) makes later allocations reuse warm pages.
-    static void TuneAllocator()
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        try
-        {
-            _ = mallopt(-1 /* M_TRIM_THRESHOLD */, int.MaxValue);
-            _ = mallopt(-4 /* M_MMAP_MAX */, 0);
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-    }
-
-    [DllImport("libc", EntryPoint = "mallopt")]
-    static extern int mallopt(int param, int value);
 }

@@ -189,7 +189,7 @@ public readonly record struct SaeTrainingOptions
     public int CheckpointEvery { get; init; } = SaeTrainingDefaults.CheckpointEvery;
     /// <summary>Seed for initialisation, batch order and resampling.</summary>
     public int Seed { get; init; } = SaeTrainingDefaults.Seed;
-    /// <summary>On Linux, keep freed large blocks in the heap (mallopt) so per-step tensors do not page-fault.</summary>
+    /// <summary>On Linux, keep freed large blocks in the heap (mallopt) so per-step tensors do not page-fault (see README, Troubleshooting: MALLOC_ARENA_MAX).</summary>
     public bool TuneAllocator { get; init; } = true;
 
     /// <summary>m for input width <paramref name="inputDim"/>.</summary>
