@@ -51,26 +51,56 @@ public class BatchTopKSae : SaeModule
     /// <summary>Batch top-(k x B) codes [B, m] of ReLU'd pre-activations; updates the threshold from <paramref name="context"/>'s step on.</summary>
     protected Tensor BatchCodes(Tensor pre, SaeLossContext context)
     {
-        long batch = pre.shape[0];
         var flat = pre.flatten();
-        var (vals, idx) = flat.topk((int)Math.Min(K * batch, flat.shape[0]));
-        if (context.Step >= _thresholdStartStep)
-        {
-            using var _ = no_grad();
-            var positive = vals.detach().masked_select(vals.detach() > 0);
-            if (positive.numel() > 0)
-            {
-                var min = positive.min();
-                if (Threshold.item<float>() < 0) Threshold.copy_(min.reshape(1));
-                else Threshold.mul_(_thresholdDecay).add_(min * (1 - _thresholdDecay));
-            }
-        }
+        var (vals, idx) = flat.topk(KeptCount(pre));
+        UpdateThreshold(vals, context);
         return zeros_like(flat).scatter(0, idx, vals).view(pre.shape);
+    }
+
+    /// <summary>
+    /// The same codes kept sparse: values and feature indices [B, r], where r is the most features any token kept
+    /// (shorter rows are padded with value 0 at feature 0, which adds nothing and gets no gradient). The pre-activations
+    /// are computed without gradient; the kept ones get theirs through <see cref="SelectedPreActivations"/>.
+    /// </summary>
+    protected (Tensor Codes, Tensor Indices, Tensor Pre) SparseBatchCodes(Tensor x, SaeLossContext context)
+    {
+        Tensor pre;
+        using (no_grad()) pre = PreActivations(x);
+        var (vals, flatIdx) = nn.functional.relu(pre).flatten().topk(KeptCount(pre));
+        UpdateThreshold(vals, context);
+        var (idx, selected) = SparseCodeKernels.PackRows(flatIdx, vals, pre.shape[0], FeatureCount);
+        return (nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, selected)), idx, pre);
+    }
+
+    int KeptCount(Tensor pre) => (int)Math.Min(K * pre.shape[0], pre.numel());
+
+    // Moving average of the smallest kept positive activation, from ThresholdStartStep on.
+    void UpdateThreshold(Tensor kept, SaeLossContext context)
+    {
+        if (context.Step < _thresholdStartStep) return;
+        using var _ = no_grad();
+        var positive = kept.detach().masked_select(kept.detach() > 0);
+        if (positive.numel() == 0) return;
+        var min = positive.min();
+        if (Threshold.item<float>() < 0) Threshold.copy_(min.reshape(1));
+        else Threshold.mul_(_thresholdDecay).add_(min * (1 - _thresholdDecay));
     }
 
     /// <inheritdoc />
     public override SaeForward Forward(Tensor x, SaeLossContext context)
     {
+        if (UseSparseKernels(x))
+        {
+            var (codes, idx, rawPre) = SparseBatchCodes(x, context);
+            var xHatSparse = SparseDecode.Apply(codes, idx, W_dec) + b_dec;
+            var reconSparse = (xHatSparse - x).square().sum(-1).mean();
+            var auxSparse = SparseAuxK(x, xHatSparse, rawPre, context);
+            return new SaeForward
+            {
+                Loss = auxSparse is null ? reconSparse : reconSparse + auxSparse, ReconstructionLoss = reconSparse, AuxiliaryLoss = auxSparse,
+                Reconstruction = xHatSparse, CodeIndices = idx, CodeValues = codes,
+            };
+        }
         var pre = nn.functional.relu(PreActivations(x));
         var f = BatchCodes(pre, context);
         var xHat = Decode(f);
@@ -82,6 +112,10 @@ public class BatchTopKSae : SaeModule
     /// <summary>Auxiliary loss for subclasses.</summary>
     protected Tensor? AuxK(Tensor x, Tensor xHat, Tensor pre, SaeLossContext context) =>
         AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
+
+    /// <summary>Auxiliary loss on the sparse path, from pre-activations computed without gradient.</summary>
+    protected Tensor? SparseAuxK(Tensor x, Tensor xHat, Tensor pre, SaeLossContext context) =>
+        AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
 
     /// <inheritdoc />
     public override float[]? ExportThresholds() => Enumerable.Repeat(Math.Max(0f, Threshold.item<float>()), FeatureCount).ToArray();

@@ -31,7 +31,29 @@ public sealed class MatryoshkaSae : BatchTopKSae
     public override SaeArchitecture Architecture => SaeArchitecture.Matryoshka;
 
     /// <inheritdoc />
-    public override SaeForward Forward(Tensor x, SaeLossContext context)
+    public override SaeForward Forward(Tensor x, SaeLossContext context) =>
+        UseSparseKernels(x) ? SparseForward(x, context) : DenseForward(x, context);
+
+    SaeForward SparseForward(Tensor x, SaeLossContext context)
+    {
+        var (codes, idx, pre) = SparseBatchCodes(x, context);
+        Tensor xHat = b_dec.expand(x.shape[0], InputDim);
+        Tensor recon = zeros(1).squeeze();
+        int start = 0;
+        for (int j = 0; j < PrefixSizes.Length; j++)
+        {
+            int end = PrefixSizes[j];
+            // Only the codes of features [start, end) are new in this prefix.
+            var group = codes * idx.ge(start).logical_and(idx.lt(end)).to(ScalarType.Float32);
+            xHat = xHat + SparseDecode.Apply(group, idx, W_dec);
+            recon = recon + (xHat - x).square().sum(-1).mean() * Weights[j];
+            start = end;
+        }
+        var aux = SparseAuxK(x, xHat, pre, context);
+        return new SaeForward { Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux, Reconstruction = xHat, CodeIndices = idx, CodeValues = codes };
+    }
+
+    SaeForward DenseForward(Tensor x, SaeLossContext context)
     {
         var pre = nn.functional.relu(PreActivations(x));
         var f = BatchCodes(pre, context);

@@ -60,6 +60,16 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
     public int FeatureCount { get; }
     /// <summary>The architecture this module trains.</summary>
     public abstract SaeArchitecture Architecture { get; }
+    /// <summary>
+    /// Top-k family (TopK, BatchTopK, Matryoshka): whether <see cref="Forward"/> keeps the codes sparse ([B, k] indices and
+    /// values) and uses the sparse decoder and sparse weight gradients (default; CPU float32 only, other devices always
+    /// run dense). False computes the same loss with dense [B, m] codes (for comparison). Ignored by the other architectures.
+    /// </summary>
+    public bool SparseKernels { get; set; } = true;
+
+    /// <summary>Whether this forward pass on <paramref name="x"/> takes the sparse path (<see cref="SparseKernels"/>).</summary>
+    protected bool UseSparseKernels(Tensor x) => SparseKernels && SparseCodeKernels.Supports(x);
+
     /// <summary>Whether decoder rows are kept at unit norm (gradient projection + renormalisation).</summary>
     public virtual bool UnitNormDecoder => true;
 

@@ -22,12 +22,6 @@ public sealed class TopKSae : SaeModule
         _auxKCoefficient = auxKCoefficient;
     }
 
-    /// <summary>
-    /// Whether <see cref="Forward"/> uses the sparse decoder and sparse weight gradients (default; CPU float32 only,
-    /// other devices always use the dense path). False computes the same loss with dense [B, m] products (for comparison).
-    /// </summary>
-    public bool SparseKernels { get; set; } = true;
-
     /// <summary>Active features per token.</summary>
     public int K { get; }
     /// <inheritdoc />
@@ -47,7 +41,7 @@ public sealed class TopKSae : SaeModule
 
     /// <inheritdoc />
     public override SaeForward Forward(Tensor x, SaeLossContext context) =>
-        SparseKernels && SparseCodeKernels.Supports(x) ? SparseForward(x, context) : DenseForward(x, context);
+        UseSparseKernels(x) ? SparseForward(x, context) : DenseForward(x, context);
 
     SaeForward SparseForward(Tensor x, SaeLossContext context)
     {

@@ -82,7 +82,7 @@ public class SparseTopKTests
         return (module, w, Rand(B * D, seed + 5));
     }
 
-    static Dictionary<string, float[]> Gradients(TopKSae module, float[] x, bool sparse, long deadAfter)
+    static Dictionary<string, float[]> Gradients(SaeModule module, float[] x, bool sparse, long deadAfter)
     {
         module.zero_grad();
         module.SparseKernels = sparse;
@@ -144,6 +144,42 @@ public class SparseTopKTests
             for (int t = 0; t < expected.Length; t++)
                 Assert.True(Math.Abs(expected[t] - sparse[name][t]) <= 1e-5 * Math.Max(1, Math.Abs(expected[t])),
                     $"{name}[{t}]: dense {expected[t]} vs sparse {sparse[name][t]}");
+    }
+
+    [Theory]
+    [InlineData(SaeArchitecture.BatchTopK)]
+    [InlineData(SaeArchitecture.Matryoshka)]
+    public void BatchTopKFamilySparseGradientsMatchDenseAutograd(SaeArchitecture architecture)
+    {
+        using var scope = NewDisposeScope();
+        TorchSharpRuntime.EnsureLoaded();
+        var o = new SaeTrainingOptions
+        {
+            Architecture = architecture, K = 2, AuxKCoefficient = 1.0 / 32, FeatureCount = M, ThresholdStartStep = 1,
+            MatryoshkaPrefixFractions = [0.2, 0.5, 1.0], MatryoshkaWeights = [0.5, 0.3, 0.2],
+        };
+        var module = SaeModuleFactory.Create(o, D);
+        module.LoadWeights(ReferenceSae.RandomWeights(architecture, module.InferenceActivation, D, M, 31, Enumerable.Repeat(-1f, M).ToArray()));
+        var x = Rand(B * D, 36);
+        module.TokensSinceFired.copy_(tensor(new long[] { 100, 0, 0, 100, 0, 0, 0, 100, 0, 0 }));
+        var dense = Gradients(module, x, sparse: false, deadAfter: 50);
+        var sparse = Gradients(module, x, sparse: true, deadAfter: 50);
+        foreach (var (name, expected) in dense)
+            for (int t = 0; t < expected.Length; t++)
+                Assert.True(Math.Abs(expected[t] - sparse[name][t]) <= 1e-5 * Math.Max(1, Math.Abs(expected[t])),
+                    $"{architecture} {name}[{t}]: dense {expected[t]} vs sparse {sparse[name][t]}");
+    }
+
+    [Fact]
+    public void PackRowsGroupsBatchSelectionsByToken()
+    {
+        TorchSharpRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        // [3, 5] codes; kept entries (flat b*5 + i): row 0 features 4, 1; row 2 features 0, 3, 2; row 1 none.
+        var (idx, vals) = SparseCodeKernels.PackRows(tensor(new long[] { 4, 10, 1, 13, 12 }), tensor(new[] { 5f, 4f, 3f, 2f, 1f }), 3, 5);
+        Assert.Equal(new long[] { 3, 3 }, idx.shape);
+        Assert.Equal(new long[] { 4, 1, 0, 0, 0, 0, 0, 3, 2 }, idx.data<long>().ToArray());
+        Assert.Equal(new[] { 5f, 3f, 0f, 0f, 0f, 0f, 4f, 2f, 1f }, vals.data<float>().ToArray());
     }
 
     [Fact]

@@ -94,6 +94,33 @@ static class SparseCodeKernels
         }
     }
 
+    /// <summary>
+    /// Groups entries chosen across a batch (flat indices b·m + i into [B, m], with their values) by row: [B, r] feature
+    /// indices and values, r = the most entries any row has, in the order given; shorter rows are padded with value 0
+    /// at feature 0, which the kernels skip.
+    /// </summary>
+    public static (Tensor Indices, Tensor Values) PackRows(Tensor flatIndices, Tensor values, long rows, long width)
+    {
+        var flat = flatIndices.contiguous();
+        var vals = values.contiguous();
+        var f = Longs(flat);
+        var v = Floats(vals);
+        var count = new int[rows];
+        foreach (long e in f) count[e / width]++;
+        int r = Math.Max(1, count.Max());
+        var idx = new long[rows * r];
+        var packed = new float[rows * r];
+        Array.Clear(count);
+        for (int e = 0; e < f.Length; e++)
+        {
+            long row = f[e] / width;
+            long at = row * r + count[row]++;
+            idx[at] = f[e] % width;
+            packed[at] = v[e];
+        }
+        return (tensor(idx).reshape(rows, r), tensor(packed).reshape(rows, r));
+    }
+
     // start[i]..start[i+1] index into order, which lists feature i's entries in ascending (b, j) order.
     static void BucketByFeature(ReadOnlySpan<long> indices, int m, int[] start, int[] order)
     {
