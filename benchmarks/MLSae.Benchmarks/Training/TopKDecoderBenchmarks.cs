@@ -10,7 +10,7 @@ namespace MLSae.Benchmarks.Training;
 /// <summary>
 /// Is `topk` faster than dense `standard` at the same m? One training step (forward, backward, Adam, decoder
 /// projection) at B = 4096, d = 384, k = 32: standard (the baseline), TopK with its sparse decoder and sparse weight
-/// gradients (the default on the CPU), and TopK with dense [B, m] codes (<see cref="TopKSae.SparseKernels"/> off).
+/// gradients (the default on the CPU), and TopK with dense [B, m] codes (<see cref="SaeModule.SparseKernels"/> off).
 /// `AuxK` adds a step in which a quarter of the features count as dead, so the auxiliary loss runs as well.
 /// </summary>
 [WarmupCount(SteadyState.WarmUpOperations)]
