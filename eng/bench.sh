@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the BenchmarkDotNet suite and copies each class's Markdown table into docs/benchmarks/results/<Class>.md.
 # Usage: eng/bench.sh [--quick] [--filter PATTERN]...   (default filter: all benchmarks)
-#   --quick: 1 warm-up + 3 iterations and reduced grids (training step d = 384, m = 4096 only; reorder strategies
-#   m = 1024 only; ordering m = 4096, 16384); measured 20 min on the 2-core machine under load average 8 (before
-#   m = 65536 was dropped from --quick). Without it: BenchmarkDotNet's default job, full grids.
+#   --quick: 1 warm-up (4 for classes with per-step [B, m] tensors) + 3 iterations and reduced grids (training step
+#   d = 384, m = 4096 only; reorder strategies m = 1024 only; ordering m = 4096, 16384); 10 min measured on 2 quiet
+#   cores. Without it: BenchmarkDotNet's default job, full grids.
+#   Filter by class (e.g. '*TrainingStepBenchmarks*'): patterns match full method names, and a results file is
+#   replaced by whatever subset of its class ran.
 # Memory numbers: eng/bench-memory.sh. docs/benchmarks.md explains each table and whether its target is met.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
