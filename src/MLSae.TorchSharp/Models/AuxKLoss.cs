@@ -18,7 +18,7 @@ static class AuxKLoss
 
     /// <summary>
     /// The same loss from pre-activations computed without gradient: the selected ones get their gradient through
-    /// <see cref="SelectedPreActivations"/> and are decoded by <see cref="SparseDecode"/> (TopK's sparse path).
+    /// <see cref="SelectedPreActivations"/> and are decoded by <see cref="SparseDecode"/> (the top-k family's sparse path).
     /// </summary>
     public static Tensor? ComputeSparse(SaeModule sae, Tensor x, Tensor xHat, Tensor pre, long deadFeatureTokens, double coefficient)
     {

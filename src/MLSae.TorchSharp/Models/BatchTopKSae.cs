@@ -87,20 +87,20 @@ public class BatchTopKSae : SaeModule
     }
 
     /// <inheritdoc />
-    public override SaeForward Forward(Tensor x, SaeLossContext context)
+    public override SaeForward Forward(Tensor x, SaeLossContext context) =>
+        UseSparseKernels(x) ? SparseForward(x, context) : DenseForward(x, context);
+
+    SaeForward SparseForward(Tensor x, SaeLossContext context)
     {
-        if (UseSparseKernels(x))
-        {
-            var (codes, idx, rawPre) = SparseBatchCodes(x, context);
-            var xHatSparse = SparseDecode.Apply(codes, idx, W_dec) + b_dec;
-            var reconSparse = (xHatSparse - x).square().sum(-1).mean();
-            var auxSparse = SparseAuxK(x, xHatSparse, rawPre, context);
-            return new SaeForward
-            {
-                Loss = auxSparse is null ? reconSparse : reconSparse + auxSparse, ReconstructionLoss = reconSparse, AuxiliaryLoss = auxSparse,
-                Reconstruction = xHatSparse, CodeIndices = idx, CodeValues = codes,
-            };
-        }
+        var (codes, idx, pre) = SparseBatchCodes(x, context);
+        var xHat = SparseDecode.Apply(codes, idx, W_dec) + b_dec;
+        var recon = (xHat - x).square().sum(-1).mean();
+        var aux = SparseAuxK(x, xHat, pre, context);
+        return new SaeForward { Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux, Reconstruction = xHat, CodeIndices = idx, CodeValues = codes };
+    }
+
+    SaeForward DenseForward(Tensor x, SaeLossContext context)
+    {
         var pre = nn.functional.relu(PreActivations(x));
         var f = BatchCodes(pre, context);
         var xHat = Decode(f);

@@ -5,7 +5,7 @@ namespace MLSae.Models;
 
 /// <summary>
 /// The pre-activations W_enc[i] · (x − b_dec) + b_enc[i] at k selected features per token, [B, k], with a
-/// sparse backward pass. TopK computes all pre-activations without gradient (one [B, d] × [d, m] product)
+/// sparse backward pass. The top-k family computes all pre-activations without gradient (one [B, d] × [d, m] product)
 /// to choose the features; only the chosen ones receive gradient, so dL/dW_enc[i] = Σ_{idx[b,j]=i} g[b,j] (x[b] − b_dec)
 /// costs B·k·d instead of a second dense product. x is treated as data (no gradient).
 /// </summary>
