@@ -66,10 +66,30 @@ public class BatchTopKSae : SaeModule
     {
         Tensor pre;
         using (no_grad()) pre = PreActivations(x);
-        var (vals, flatIdx) = nn.functional.relu(pre).flatten().topk(KeptCount(pre));
+        var (vals, flatIdx) = SelectAcrossBatch(nn.functional.relu(pre), KeptCount(pre), CandidatesPerToken * K);
         UpdateThreshold(vals, context);
         var (idx, selected) = SparseCodeKernels.PackRows(flatIdx, vals, pre.shape[0], FeatureCount);
         return (nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, selected)), idx, pre);
+    }
+
+    // Each token's 4k largest are searched first; a token with more than that among the kept ones is rare.
+    const int CandidatesPerToken = 4;
+
+    /// <summary>
+    /// The <paramref name="kept"/> largest entries of <paramref name="codes"/> [B, m]: values and flat indices b·m + i.
+    /// One top-k over all B·m entries is slow (about 0.37 s at B = m = 4096 here), so each row's
+    /// <paramref name="candidatesPerRow"/> largest are taken first and the kept ones chosen among them. That is exact
+    /// unless some row had all its candidates kept (its next entry might belong too); then the full search runs.
+    /// </summary>
+    internal static (Tensor Values, Tensor FlatIndices) SelectAcrossBatch(Tensor codes, int kept, int candidatesPerRow)
+    {
+        long rows = codes.shape[0], width = codes.shape[1];
+        if (candidatesPerRow >= width || (long)candidatesPerRow * rows < kept) return codes.flatten().topk(kept);
+        var (rowValues, rowFeatures) = codes.topk(candidatesPerRow, dim: -1);
+        var (values, candidates) = rowValues.flatten().topk(kept);
+        var row = candidates.div(candidatesPerRow, rounding_mode: RoundingMode.floor);
+        if (bincount(row, minlength: rows).max().item<long>() >= candidatesPerRow) return codes.flatten().topk(kept);
+        return (values, row * width + rowFeatures.flatten().index_select(0, candidates));
     }
 
     int KeptCount(Tensor pre) => (int)Math.Min(K * pre.shape[0], pre.numel());

@@ -170,6 +170,26 @@ public class SparseTopKTests
                     $"{architecture} {name}[{t}]: dense {expected[t]} vs sparse {sparse[name][t]}");
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void BatchSelectionFromRowCandidatesEqualsTheFullSearch(bool oneRowDominates)
+    {
+        TorchSharpRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var codes = nn.functional.relu(randn(64, 200, generator: new Generator(7)));
+        // One row holding more than its 8 candidates among the kept ones forces the fallback.
+        if (oneRowDominates) codes[3].add_(10);
+        var (values, flat) = BatchTopKSae.SelectAcrossBatch(codes, kept: 128, candidatesPerRow: 8);
+        var (expectedValues, expectedFlat) = codes.flatten().topk(128);
+        Assert.Equal(expectedFlat.data<long>().ToArray().Order(), flat.data<long>().ToArray().Order());
+        Assert.Equal(expectedValues.data<float>().ToArray(), values.data<float>().ToArray());
+        int mostFromOneRow = flat.data<long>().ToArray().GroupBy(f => f / 200).Max(g => g.Count());
+        // Without the dominant row the fast path decides (no row saturates its 8 candidates); with it, all 128 come from row 3.
+        if (oneRowDominates) Assert.Equal(128, mostFromOneRow);
+        else Assert.True(mostFromOneRow < 8, $"a row kept {mostFromOneRow} entries; the fast path was not exercised");
+    }
+
     [Fact]
     public void PackRowsGroupsBatchSelectionsByToken()
     {
