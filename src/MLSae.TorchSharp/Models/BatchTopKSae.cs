@@ -51,10 +51,9 @@ public class BatchTopKSae : SaeModule
     /// <summary>Batch top-(k x B) codes [B, m] of ReLU'd pre-activations; updates the threshold from <paramref name="context"/>'s step on.</summary>
     protected Tensor BatchCodes(Tensor pre, SaeLossContext context)
     {
-        var flat = pre.flatten();
-        var (vals, idx) = flat.topk(KeptCount(pre));
+        var (vals, idx) = SelectAcrossBatch(pre, KeptCount(pre), CandidatesPerToken * K);
         UpdateThreshold(vals, context);
-        return zeros_like(flat).scatter(0, idx, vals).view(pre.shape);
+        return zeros_like(pre).flatten().scatter(0, idx, vals).view(pre.shape);
     }
 
     /// <summary>
@@ -114,9 +113,7 @@ public class BatchTopKSae : SaeModule
     {
         var (codes, idx, pre) = SparseBatchCodes(x, context);
         var xHat = SparseDecode.Apply(codes, idx, W_dec) + b_dec;
-        var recon = (xHat - x).square().sum(-1).mean();
-        var aux = SparseAuxK(x, xHat, pre, context);
-        return new SaeForward { Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux, Reconstruction = xHat, CodeIndices = idx, CodeValues = codes };
+        return SaeForward.Reconstructing(x, xHat, SparseAuxK(x, xHat, pre, context), indices: idx, values: codes);
     }
 
     SaeForward DenseForward(Tensor x, SaeLossContext context)
@@ -124,9 +121,7 @@ public class BatchTopKSae : SaeModule
         var pre = nn.functional.relu(PreActivations(x));
         var f = BatchCodes(pre, context);
         var xHat = Decode(f);
-        var recon = (xHat - x).square().sum(-1).mean();
-        var aux = AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
-        return new SaeForward { Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux, Reconstruction = xHat, Codes = f };
+        return SaeForward.Reconstructing(x, xHat, AuxK(x, xHat, pre, context), codes: f);
     }
 
     /// <summary>Auxiliary loss for subclasses.</summary>

@@ -31,6 +31,20 @@ public sealed class SaeForward
     /// <summary>Code values [B, k] (sparse codes).</summary>
     public Tensor? CodeValues { get; init; }
 
+    /// <summary>
+    /// The result of a loss that is the reconstruction error mean_t ||x - x_hat||^2 plus an optional auxiliary term (the
+    /// top-k family); codes either dense or sparse.
+    /// </summary>
+    public static SaeForward Reconstructing(Tensor x, Tensor xHat, Tensor? auxiliary, Tensor? codes = null, Tensor? indices = null, Tensor? values = null)
+    {
+        var recon = (xHat - x).square().sum(-1).mean();
+        return new SaeForward
+        {
+            Loss = auxiliary is null ? recon : recon + auxiliary, ReconstructionLoss = recon, AuxiliaryLoss = auxiliary,
+            Reconstruction = xHat, Codes = codes, CodeIndices = indices, CodeValues = values,
+        };
+    }
+
     /// <summary>Per-feature firing counts and activation sums over the batch, [m] float32 each, without gradient.</summary>
     public (Tensor Counts, Tensor Sums) FeatureStatistics(int featureCount)
     {

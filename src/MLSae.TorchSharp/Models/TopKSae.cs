@@ -51,13 +51,8 @@ public sealed class TopKSae : SaeModule
         // relu after topk equals topk after relu: both keep the same positive values.
         var vals = nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, top));
         var xHat = SparseDecode.Apply(vals, idx, W_dec) + b_dec;
-        var recon = (xHat - x).square().sum(-1).mean();
-        var aux = AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
-        return new SaeForward
-        {
-            Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux,
-            Reconstruction = xHat, CodeIndices = idx, CodeValues = vals,
-        };
+        return SaeForward.Reconstructing(x, xHat, AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient),
+            indices: idx, values: vals);
     }
 
     SaeForward DenseForward(Tensor x, SaeLossContext context)
@@ -66,12 +61,7 @@ public sealed class TopKSae : SaeModule
         var (vals, idx) = pre.topk(K, dim: -1);
         var f = zeros_like(pre).scatter(1, idx, vals);
         var xHat = Decode(f);
-        var recon = (xHat - x).square().sum(-1).mean();
-        var aux = AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
-        return new SaeForward
-        {
-            Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux,
-            Reconstruction = xHat, CodeIndices = idx, CodeValues = vals,
-        };
+        return SaeForward.Reconstructing(x, xHat, AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient),
+            indices: idx, values: vals);
     }
 }
