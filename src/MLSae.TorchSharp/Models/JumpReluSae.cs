@@ -15,6 +15,9 @@ public sealed class JumpReluSae : SaeModule
     readonly double _bandwidth;
     readonly double _targetL0;
 
+    /// <summary>Straight-through rectangle-kernel bandwidth eps, in the trainer's (normalised) activation space.</summary>
+    public double Bandwidth => _bandwidth;
+
     /// <summary>Per-feature log thresholds [m].</summary>
     public Parameter LogThreshold { get; }
 

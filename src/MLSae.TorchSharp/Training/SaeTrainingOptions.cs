@@ -129,9 +129,9 @@ public readonly record struct SaeTrainingOptions
     public double TargetL0 { get; init; } = SaeTrainingDefaults.TargetL0;
     /// <summary>JumpReLU L0-penalty coefficient.</summary>
     public double JumpReluSparsityCoefficient { get; init; } = SaeTrainingDefaults.JumpReluSparsityCoefficient;
-    /// <summary>JumpReLU STE bandwidth.</summary>
+    /// <summary>JumpReLU STE bandwidth, for activations with E||x||^2 = 1 (dictionary_learning's scale); multiplied by sqrt(d) when <see cref="NormalizeActivations"/> scales to E||x||^2 = d.</summary>
     public double JumpReluBandwidth { get; init; } = SaeTrainingDefaults.JumpReluBandwidth;
-    /// <summary>JumpReLU initial threshold.</summary>
+    /// <summary>JumpReLU initial threshold, on the same scale as <see cref="JumpReluBandwidth"/>.</summary>
     public double JumpReluInitialThreshold { get; init; } = SaeTrainingDefaults.JumpReluInitialThreshold;
     /// <summary>Matryoshka prefix sizes as fractions of m, increasing, last 1; null = 1/16, 1/8, 1/4, 1/2, 1.</summary>
     public double[]? MatryoshkaPrefixFractions { get; init; }
