@@ -66,6 +66,22 @@ public sealed class JumpReluSae : SaeModule
         return new SaeForward { Loss = recon + sparsity, ReconstructionLoss = recon, SparsityLoss = sparsity, Reconstruction = xHat, Codes = f };
     }
 
+    /// <summary>
+    /// Sets each threshold to the quantile of that feature's pre-activations on <paramref name="sample"/> [n, d] above
+    /// which it fires on <paramref name="targetL0"/> / m of the rows, so L0 starts at the target. Features that fire on
+    /// fewer rows keep their threshold.
+    /// </summary>
+    public void StartThresholdsAtTargetL0(Tensor sample, double targetL0)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long n = sample.shape[0];
+        int rank = (int)Math.Clamp(Math.Round(n * targetL0 / FeatureCount), 1, n);
+        var (largest, _) = PreActivations(sample).topk(rank, dim: 0);
+        var quantile = largest[rank - 1];
+        LogThreshold.copy_(where(quantile > 0, quantile, LogThreshold.exp()).log());
+    }
+
     /// <inheritdoc />
     public override float[]? ExportThresholds() => LogThreshold.detach().exp().data<float>().ToArray();
 

@@ -53,6 +53,8 @@ sealed class TrainingLoop : IDisposable
         var x = tensor(sample).reshape(n, d);
         _scale = TrainingInitialization.Scale(x, _o.NormalizeActivations);
         _module.b_dec.copy_(TrainingInitialization.DecoderBias(x * _scale, _o.DecoderBiasInit, _module.Architecture));
+        if (_module is JumpReluSae jumpRelu && _o.JumpReluThresholdInit == JumpReluThresholdInit.TargetL0Quantile)
+            jumpRelu.StartThresholdsAtTargetL0(x.narrow(0, 0, Math.Min(n, 4096)) * _scale, _o.TargetL0);
     }
 
     void Restore()
@@ -112,7 +114,9 @@ sealed class TrainingLoop : IDisposable
         int d = _batches.Dimension, b = _o.BatchSize, m = _module.FeatureCount;
         double lr = LearningRates.At(_o, _step, _totalSteps);
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
-        double baseSparsity = _module.Architecture == SaeArchitecture.JumpReLU ? _o.JumpReluSparsityCoefficient : _o.L1Coefficient;
+        double baseSparsity = _module.Architecture == SaeArchitecture.JumpReLU
+            ? _o.JumpReluSparsityCoefficient * Math.Pow(SaeModuleFactory.JumpReluUnit(_o, d), 2)
+            : _o.L1Coefficient;
         double sparsityCoef = baseSparsity * LearningRates.SparsityScale(_o, _step);
         var counts = zeros(m);
         var sums = zeros(m);

@@ -1,4 +1,5 @@
 using MLSae.Models;
+using MLSae.Tests.Ordering;
 using MLSae.Runtime;
 using MLSae.Training;
 using static TorchSharp.torch;
@@ -265,6 +266,39 @@ public class TrainerMathTests
         using var raw = (JumpReluSae)SaeModuleFactory.Create(o with { NormalizeActivations = false }, d);
         Assert.Equal(SaeTrainingDefaults.JumpReluBandwidth, raw.Bandwidth, 9);
         Assert.All(raw.ExportThresholds()!, t => Assert.Equal(SaeTrainingDefaults.JumpReluInitialThreshold, t, 6));
+    }
+
+    [Fact]
+    public void JumpReluSparsityCoefficientScalesWithTheReconstructionLoss()
+    {
+        var data = TestTraining.StructuredData(512, 16, seed: 4);
+        var o = new SaeTrainingOptions
+        {
+            Architecture = SaeArchitecture.JumpReLU, FeatureCount = 32, BatchSize = 64, Steps = 2, SparsityWarmupSteps = 0, LogEvery = 1,
+            InitSampleRows = 128, JumpReluSparsityCoefficient = 0.5, TuneAllocator = false,
+        };
+        // E||x||^2 = d makes the reconstruction loss d times dictionary_learning's, so the L0 penalty's weight follows.
+        Assert.Equal(0.5 * 16, SaeTrainer.Train(new MLSae.Activations.InMemoryActivationSource(data, 16), o).Metrics[0].SparsityCoefficient, 9);
+        Assert.Equal(0.5, SaeTrainer.Train(new MLSae.Activations.InMemoryActivationSource(data, 16), o with { NormalizeActivations = false }).Metrics[0].SparsityCoefficient, 9);
+    }
+
+    [Fact]
+    public void JumpReluThresholdsStartWhereEachFeatureFiresAtTheTargetRate()
+    {
+        TorchSharpRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        const int d = 8, m = 20, n = 200;
+        const double target = 3;   // each feature should fire on 200 x 3 / 20 = 30 rows
+        using var module = (JumpReluSae)SaeModuleFactory.Create(new SaeTrainingOptions { Architecture = SaeArchitecture.JumpReLU, FeatureCount = m, NormalizeActivations = false }, d);
+        var x = ReferenceSae.Random(n * d, 12);
+        module.StartThresholdsAtTargetL0(tensor(x).reshape(n, d), target);
+        var w = module.ToWeights(1.0);
+        for (int i = 0; i < m; i++)
+        {
+            var pre = Enumerable.Range(0, n).Select(t => ReferenceSae.Pre(w, x, t)[i]).ToArray();
+            int fires = pre.Count(v => v > w.Thresholds![i] * (1 + 1e-6));
+            Assert.True(fires == 29 || fires == 30, $"feature {i} fires on {fires} rows at threshold {w.Thresholds![i]}");
+        }
     }
 
     [Theory]
