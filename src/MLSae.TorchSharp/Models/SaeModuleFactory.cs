@@ -18,6 +18,7 @@ public static class SaeModuleFactory
             SaeArchitecture.TopK => new TopKSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
             SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator),
             SaeArchitecture.Matryoshka => Matryoshka(options, inputDim, m, generator),
+            SaeArchitecture.Ordered => new OrderedSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture."),
         };
     }
