@@ -14,6 +14,8 @@ static class CommandCatalog
         ExtractCommand.Create(),
         TrainCommand.Create(),
         ReorderCommand.Create(),
+        TruncateCommand.Create(),
+        CompareCommand.Create(),
         EvalCommand.Create(),
         ExperimentCommand.Create(),
         ScoreCommand.Create(),
