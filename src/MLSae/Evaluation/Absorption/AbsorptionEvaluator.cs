@@ -36,7 +36,11 @@ public sealed class AbsorptionEvaluator
         return Score(data, sae, forward, progress);
     }
 
-    /// <summary>Probe, main latents and scoring on given word activations (the stage after the model).</summary>
+    /// <summary>
+    /// Probe, main latents and scoring on given word activations (the stage after the model). <paramref name="forward"/>, if
+    /// given, must produce <paramref name="sae"/>'s own codes (not a <see cref="UnitRowSaeForward"/>): decoder row lengths are
+    /// applied here.
+    /// </summary>
     public AbsorptionResult Score(WordActivations data, SaeWeights sae, ISaeForward? forward = null, IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -67,6 +71,11 @@ public sealed class AbsorptionEvaluator
             forward.Run(data.Activations.AsSpan(s * d, rows * d), rows, codes.AsSpan((int)((long)s * m), rows * m), recon.AsSpan(0, rows * d));
         }
 
+        // Main latents are ranked by code means across latents, so rank the unit-row form's codes (f_i ||W_dec[i]||,
+        // SAEBench's convention); the scorer reads the SAE's own codes with its own decoder.
+        var folded = (float[])codes.Clone();
+        DecoderNorms.Fold(folded, n, DecoderNorms.Of(sae));
+
         var details = new List<LetterAbsorption>();
         var scored = new List<AbsorptionAggregator.LetterResult>();
         for (int li = 0; li < letters.Length; li++)
@@ -79,7 +88,7 @@ public sealed class AbsorptionEvaluator
                 details.Add(new LetterAbsorption(letters[li], trainPos, testPos, 0, [], 0, 0));
                 continue;
             }
-            var main = AbsorptionAggregator.SelectMainLatents(codes, m, isLetter, data.Train, data.Test, _options.Scoring);
+            var main = AbsorptionAggregator.SelectMainLatents(folded, m, isLetter, data.Train, data.Test, _options.Scoring);
             var scorer = new AbsorptionScorer(sae.DecoderWeights, m, probe.Direction(c), main, _options.Scoring);
             var words = new List<WordAbsorption>();
             foreach (var r in data.Test)
