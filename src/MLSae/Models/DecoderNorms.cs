@@ -24,6 +24,22 @@ public static class DecoderNorms
         return norms;
     }
 
+    /// <summary>The decoder of the unit-row form, [m, d]: W_dec[i] / ||W_dec[i]|| (a zero row stays zero).</summary>
+    public static float[] UnitRows(SaeWeights weights, ReadOnlySpan<double> norms)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        int d = weights.InputDim, m = weights.FeatureCount;
+        if (norms.Length != m) throw new ArgumentException($"{norms.Length} norms given for m={m} features.", nameof(norms));
+        var rows = new float[(long)m * d];
+        for (int i = 0; i < m; i++)
+        {
+            var src = weights.DecoderRow(i);
+            double scale = norms[i] > 0 ? 1 / norms[i] : 0;
+            for (int j = 0; j < d; j++) rows[(long)i * d + j] = (float)(src[j] * scale);
+        }
+        return rows;
+    }
+
     /// <summary>Multiplies each of <paramref name="rows"/> code rows ([rows, m]) by the norms in place: codes of the unit-row form.</summary>
     public static void Fold(Span<float> codes, int rows, ReadOnlySpan<double> norms)
     {

@@ -71,10 +71,11 @@ public sealed class AbsorptionEvaluator
             forward.Run(data.Activations.AsSpan(s * d, rows * d), rows, codes.AsSpan((int)((long)s * m), rows * m), recon.AsSpan(0, rows * d));
         }
 
-        // Main latents are ranked by code means across latents, so rank the unit-row form's codes (f_i ||W_dec[i]||,
-        // SAEBench's convention); the scorer reads the SAE's own codes with its own decoder.
-        var folded = (float[])codes.Clone();
-        DecoderNorms.Fold(folded, n, DecoderNorms.Of(sae));
+        // Everything below works on the equivalent unit-row SAE (SAEBench's convention): codes f_i ||W_dec[i]|| (folded in
+        // place: main latents are ranked by code means across latents) and decoder rows W_dec[i] / ||W_dec[i]||.
+        var norms = DecoderNorms.Of(sae);
+        DecoderNorms.Fold(codes, n, norms);
+        var unitDecoder = DecoderNorms.UnitRows(sae, norms);
 
         var details = new List<LetterAbsorption>();
         var scored = new List<AbsorptionAggregator.LetterResult>();
@@ -88,8 +89,8 @@ public sealed class AbsorptionEvaluator
                 details.Add(new LetterAbsorption(letters[li], trainPos, testPos, 0, [], 0, 0));
                 continue;
             }
-            var main = AbsorptionAggregator.SelectMainLatents(folded, m, isLetter, data.Train, data.Test, _options.Scoring);
-            var scorer = new AbsorptionScorer(sae.DecoderWeights, m, probe.Direction(c), main, _options.Scoring);
+            var main = AbsorptionAggregator.SelectMainLatents(codes, m, isLetter, data.Train, data.Test, _options.Scoring);
+            var scorer = new AbsorptionScorer(unitDecoder, m, probe.Direction(c), main, _options.Scoring);
             var words = new List<WordAbsorption>();
             foreach (var r in data.Test)
             {
