@@ -85,4 +85,59 @@ public class DecoderScaleMetricsTests
         for (int k = 0; k < f1.Length; k++) Assert.True(Math.Abs(f1[k] - f2[k]) <= 1e-5 * (1 + Math.Abs(f1[k])), $"code {k}: {f1[k]} vs {f2[k]}");
         for (int k = 0; k < y1.Length; k++) Assert.True(Math.Abs(y1[k] - y2[k]) <= 1e-5 * (1 + Math.Abs(y1[k])), $"reconstruction {k}");
     }
+
+    sealed class FixedTexts(float[][] perText, int d) : MLSae.Evaluation.Probing.ITextActivationSource
+    {
+        public int Dimension => d;
+        public float[] GetTokenActivations(string text, out int tokens)
+        {
+            var x = perText[int.Parse(text, System.Globalization.CultureInfo.InvariantCulture)];
+            tokens = x.Length / d;
+            return x;
+        }
+    }
+
+    [Fact]
+    public void SparseProbing_ThroughUnitRowForward_IsTheSameForEveryParametrisation()
+    {
+        // A rescaled SAE (feature i times c_i, decoder over c_i) must rank and probe exactly like the original once codes
+        // are read in the unit-row form; with raw codes the mean-difference ranking follows c_i instead.
+        const int d = 5, m = 12, texts = 120;
+        var w = NonUnitSae(d, m, 90);
+        var c = Enumerable.Range(0, m).Select(i => i % 2 == 0 ? 8.0 : 0.125).ToArray();
+        var enc = (float[])w.EncoderWeights.Clone();
+        var bias = (float[])w.EncoderBias.Clone();
+        var dec = (float[])w.DecoderWeights.Clone();
+        for (int i = 0; i < m; i++)
+        {
+            bias[i] = (float)(bias[i] * c[i]);
+            for (int j = 0; j < d; j++) { enc[i * d + j] = (float)(enc[i * d + j] * c[i]); dec[i * d + j] = (float)(dec[i * d + j] / c[i]); }
+        }
+        var w2 = new SaeWeights(w.Architecture, w.Activation, d, m, enc, bias, dec, w.DecoderBias);
+        var rng = new Random(91);
+        var perText = new float[texts][];
+        var labelled = new List<MLSae.Evaluation.Probing.LabeledText>();
+        for (int t = 0; t < texts; t++)
+        {
+            bool pos = t % 2 == 0;
+            int tokens = 2 + t % 3;
+            perText[t] = Enumerable.Range(0, tokens * d).Select(k => (float)(rng.NextDouble() * 2 - 1 + (pos && k % d == 1 ? 0.6 : 0))).ToArray();
+            labelled.Add(new MLSae.Evaluation.Probing.LabeledText(t.ToString(System.Globalization.CultureInfo.InvariantCulture), pos ? "p" : "n"));
+        }
+        var source = new FixedTexts(perText, d);
+        var options = new MLSae.Evaluation.Probing.SparseProbingOptions { PositiveClass = "p", KValues = [1, 2, 5] };
+        MLSae.Evaluation.Probing.ProbeTaskResult Probe(SaeWeights sae) =>
+            new MLSae.Evaluation.Probing.SparseProbingEvaluator(options).Evaluate(
+                MLSae.Evaluation.Probing.ProbingDataBuilder.Build(labelled, source, new UnitRowSaeForward(new SaeCpuForward(sae), sae))).Tasks.Single();
+        var (a, b) = (Probe(w), Probe(w2));
+        foreach (var k in options.KValues)
+        {
+            Assert.Equal(a.SaeTopKLatents[k], b.SaeTopKLatents[k]);
+            Assert.Equal(a.SaeTopK[k], b.SaeTopK[k], 9);
+        }
+        // The rescaling does change the raw-code ranking (otherwise this test could not fail).
+        var raw = MLSae.Evaluation.Probing.ProbingDataBuilder.Build(labelled, source, new SaeCpuForward(w2));
+        var rawTop = new MLSae.Evaluation.Probing.SparseProbingEvaluator(options).Evaluate(raw).Tasks.Single().SaeTopKLatents[5];
+        Assert.NotEqual(a.SaeTopKLatents[5], rawTop);
+    }
 }
