@@ -102,7 +102,8 @@ public class EvalCommandTests(Xunit.Abstractions.ITestOutputHelper output)
         using (var cache = ActivationCache.Open(cacheDir))
         {
             Assert.Equal(300, cache.RowCount);
-            direct = new MetricsEvaluator(new MetricsEvaluatorOptions()).Evaluate(cache, new SaeCpuForward(w));
+            // The CLI reads codes in the unit-decoder-row form (f_i ||W_dec[i]||).
+            direct = new MetricsEvaluator(new MetricsEvaluatorOptions()).Evaluate(cache, new UnitRowSaeForward(new SaeCpuForward(w), w));
         }
         void Same(string group, string name, double expected)
         {
