@@ -17,5 +17,6 @@ static class CommandCatalog
         EvalCommand.Create(),
         ExperimentCommand.Create(),
         ScoreCommand.Create(),
+        ExportCommand.Create(),
     ];
 }
