@@ -19,5 +19,6 @@ static class CommandCatalog
         EvalCommand.Create(),
         ExperimentCommand.Create(),
         ScoreCommand.Create(),
+        ExportCommand.Create(),
     ];
 }
