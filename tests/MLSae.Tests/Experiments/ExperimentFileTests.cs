@@ -130,6 +130,25 @@ public class ExperimentFileTests
     }
 
     [Fact]
+    public void ShippedOrderingFileComparesNestedLossesWithTheirControls()
+    {
+        var e = ExperimentFile.Load(Path.Combine(RepoPaths.Root, "examples", "SeedExperiments", "ordering-where-it-matters.json"));
+        Assert.Equal(14, e.Runs.Count);
+        Assert.Equal([SaeArchitecture.Matryoshka, SaeArchitecture.Ordered, SaeArchitecture.TopK],
+            e.Runs.Select(r => r.Train.Training.Architecture).Distinct().Order());
+        Assert.All(e.Runs, r => Assert.Equal(32, r.Train.Training.K));
+        foreach (var run in e.Runs.Where(r => r.Control is not null))
+        {
+            // A reorder run and its control train identically but for the ordering.
+            var control = e.FindRun(run.Control!)!;
+            Assert.Equal(ReorderStrategyKind.None, control.Train.Ordering.Strategy);
+            Assert.Equal(run.Train.Training, control.Train.Training);
+            Assert.NotEqual(ReorderStrategyKind.None, run.Train.Ordering.Strategy);
+        }
+        Assert.Equal(3, e.Runs.Count(r => r.Train.Ordering.StateMode == ReorderStateMode.Naive));
+    }
+
+    [Fact]
     public void ShippedSeedRunsFileHasTheLadderAndItsControls()
     {
         var e = ExperimentFile.Load(Path.Combine(RepoPaths.Root, "examples", "SeedExperiments", "seed-runs.json"));
