@@ -119,6 +119,30 @@ public partial class ExperimentEndToEndTests
                 $"seed {Seeds[s]}: exact reordering changed explained variance");
         Assert.True(summary.Results[1].Seeds.All(s => s.ReorderSteps.Count > 0), "the periodic run should have reordered");
         Assert.Contains("## Reading the differences", markdown);
+
+        // Cross-seed consistency: index consistency over all m features = mean cos(W_dec,seed1[i], W_dec,seed2[i]), in double loops.
+        var lines = markdown.Split('\n');
+        int header = Array.FindIndex(lines, l => l.StartsWith("| run | mean max cosine |", StringComparison.Ordinal));
+        Assert.True(header > 0, "no consistency table");
+        var names = Cells(lines[header]);
+        foreach (var run in Runs)
+        {
+            var cells = Cells(lines.Skip(header + 2).First(l => l.StartsWith($"| {run} |", StringComparison.Ordinal)));
+            var a = MLSae.Scoring.SaeLoader.Load(Path.Combine(outDir, "runs", run, "seed-1"));
+            var b = MLSae.Scoring.SaeLoader.Load(Path.Combine(outDir, "runs", run, "seed-2"));
+            double sum = 0;
+            for (int i = 0; i < a.FeatureCount; i++)
+            {
+                double dot = 0, na = 0, nb = 0;
+                for (int j = 0; j < a.InputDim; j++)
+                {
+                    double x = a.DecoderWeights[i * a.InputDim + j], y = b.DecoderWeights[i * b.InputDim + j];
+                    dot += x * y; na += x * x; nb += y * y;
+                }
+                sum += dot / Math.Sqrt(na * nb);
+            }
+            Assert.Equal((sum / a.FeatureCount).ToString("F3", CultureInfo.InvariantCulture), cells[Array.IndexOf(names, $"n={a.FeatureCount}")]);
+        }
     }
 
     [GeneratedRegex(@"!\[[^\]]*\]\(([^)]+)\)")]

@@ -134,7 +134,7 @@ public class ExperimentFileTests
     {
         var e = ExperimentFile.Load(Path.Combine(RepoPaths.Root, "examples", "SeedExperiments", "ordering-where-it-matters.json"));
         Assert.Equal(14, e.Runs.Count);
-        Assert.Equal([SaeArchitecture.Matryoshka, SaeArchitecture.Ordered, SaeArchitecture.TopK],
+        Assert.Equal([SaeArchitecture.TopK, SaeArchitecture.Matryoshka, SaeArchitecture.Ordered],
             e.Runs.Select(r => r.Train.Training.Architecture).Distinct().Order());
         Assert.All(e.Runs, r => Assert.Equal(32, r.Train.Training.K));
         foreach (var run in e.Runs.Where(r => r.Control is not null))

@@ -19,7 +19,7 @@ public sealed record FeatureConsistencyResult
     public required double MeanMaxCosine { get; init; }
     /// <summary>The same from B to A.</summary>
     public required double MeanMaxCosineReverse { get; init; }
-    /// <summary>Whether the one-to-one assignment was computed (skipped above <see cref="FeatureConsistency.MaxAssignmentFeatures"/>).</summary>
+    /// <summary>Whether the one-to-one assignment was computed (skipped when not asked for, or above <see cref="FeatureConsistency.MaxAssignmentFeatures"/>).</summary>
     public required bool AssignmentComputed { get; init; }
     /// <summary>Mean decoder cosine of the optimally matched pairs (one-to-one, maximising the sum); NaN when not computed.</summary>
     public required double AssignedMeanCosine { get; init; }
@@ -45,8 +45,11 @@ public static class FeatureConsistency
     /// <summary>Above this many features (either SAE) the O(m^3) optimal assignment is skipped.</summary>
     public const int MaxAssignmentFeatures = 8192;
 
-    /// <summary>Compares the dictionaries of <paramref name="a"/> and <paramref name="b"/>.</summary>
-    public static FeatureConsistencyResult Compute(SaeWeights a, SaeWeights b)
+    /// <summary>
+    /// Compares the dictionaries of <paramref name="a"/> and <paramref name="b"/>; <paramref name="optimalMatching"/> false
+    /// skips the O(m^3) one-to-one matching (the cosine matrix costs m^2 d).
+    /// </summary>
+    public static FeatureConsistencyResult Compute(SaeWeights a, SaeWeights b, bool optimalMatching = true)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
@@ -58,7 +61,7 @@ public static class FeatureConsistency
         var cos = Cosines(ua, ub, ma, mb, a.InputDim);
         var (maxA, maxB) = RowAndColumnMaxima(cos, ma, mb);
 
-        bool assign = Math.Max(ma, mb) <= MaxAssignmentFeatures;
+        bool assign = optimalMatching && Math.Max(ma, mb) <= MaxAssignmentFeatures;
         int[]? assignment = null;
         double assigned = double.NaN, above07 = double.NaN, above09 = double.NaN;
         if (assign)
