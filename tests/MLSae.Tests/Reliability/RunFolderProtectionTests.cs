@@ -151,6 +151,18 @@ public class RunFolderProtectionTests
         using (var again = ActivationCacheWriter.Create(dir, options with { Overwrite = true })) { }   // released on dispose
     }
 
+    [Fact]
+    public void ADivergenceBeforeTheFirstCheckpoint_DoesNotClaimACheckpoint()
+    {
+        var dir = RepoPaths.NewTempDir("mlsae-run");
+        // A learning rate of 1e30 blows the weights up at the first step; checkpoints only at the end, so none exists yet.
+        var config = Config(Config().Training with { LearningRate = 1e30, WarmupSteps = 0, CheckpointEvery = 0, NormalizeActivations = false, Steps = 6 });
+        var e = Assert.Throws<TrainingDivergedException>(() => TrainRun.Execute(Source(), config, dir));
+        Assert.Contains("no checkpoint was written yet", e.Message);
+        Assert.DoesNotContain("is kept", e.Message);
+        Assert.False(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
+    }
+
     sealed class Progress(Action<Diagnostics.ProgressInfo> report) : IProgress<Diagnostics.ProgressInfo>
     {
         public void Report(Diagnostics.ProgressInfo value) => report(value);
