@@ -11,8 +11,9 @@ namespace MLSae.Persistence;
 /// (flock(LOCK_EX) on Unix, a sharing lock on Windows): the operating system releases it when the process
 /// exits or crashes, so a killed process never leaves a folder locked. The holder's pid, host, purpose and
 /// start time go into <see cref="OwnerFileName"/> beside it, because on Unix .NET takes a shared flock to
-/// read a file and so cannot read the locked file itself. The lock file is left in place on release:
-/// deleting it could let two processes lock two different files of the same name.
+/// read a file and so cannot read the locked file itself. Both files are deleted on release (the lock file
+/// while still locked), so a finished folder holds only its own files; a process
+/// that locked a lock file just deleted by its holder notices (Linux: /proc/self/fd) and tries again.
 /// </remarks>
 public sealed class FolderLock : IDisposable
 {
@@ -48,14 +49,24 @@ public sealed class FolderLock : IDisposable
         System.IO.Directory.CreateDirectory(dir);
         var path = Path.Combine(dir, FileName);
         FileStream stream;
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && !IsDiskFull(e))
-        {
-            throw new IOException($"'{dir}' is in use by another mlsae process ({DescribeHolder(dir)}). " +
-                "Wait for it to finish, or choose another output folder; two processes writing one folder would keep only one result.", e);
+            try
+            {
+                // Windows deletes on close atomically; elsewhere Dispose unlinks the path while the lock is still held.
+                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1,
+                    OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
+            }
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException && !IsDiskFull(e))
+            {
+                throw new IOException($"'{dir}' is in use by another mlsae process ({DescribeHolder(dir)}). " +
+                    "Wait for it to finish, or choose another output folder; two processes writing one folder would keep only one result.", e);
+            }
+            // The holder deletes the lock file as it releases it. If that happened between our open and our lock, we hold
+            // a file no longer at the path while a third process may lock a new one there: let go and try again.
+            if (!IsUnlinked(stream)) break;
+            stream.Dispose();
+            if (attempt >= 10) throw new IOException($"'{dir}': could not lock '{path}' (it kept being replaced). Try again.");
         }
         try
         {
@@ -88,13 +99,34 @@ public sealed class FolderLock : IDisposable
         }
     }
 
+    /// <summary>True when the file behind <paramref name="stream"/> was deleted (Linux: /proc/self/fd shows "(deleted)"); false where that cannot be told.</summary>
+    static bool IsUnlinked(FileStream stream)
+    {
+        if (!OperatingSystem.IsLinux()) return false;   // Windows cannot delete a file held open without FileShare.Delete
+        try
+        {
+            var fd = stream.SafeFileHandle.DangerousGetHandle().ToInt64();
+            var target = File.ResolveLinkTarget($"/proc/self/fd/{fd}", returnFinalTarget: false);
+            return target?.FullName.EndsWith(" (deleted)", StringComparison.Ordinal) == true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) is 28 or 122 or 0x70 or 0x27;
 
-    /// <summary>Releases the lock (the owner note is removed; the lock file stays, see remarks).</summary>
+    /// <summary>Releases the lock and deletes both files (a killed process leaves them, unlocked; the next process reuses them).</summary>
     public void Dispose()
     {
-        try { File.Delete(Path.Combine(Directory, OwnerFileName)); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the note is informative only */ }
+        try
+        {
+            File.Delete(Path.Combine(Directory, OwnerFileName));
+            // Unlinked while still locked: nobody can lock this file after us, and the path is free for a new one.
+            if (!OperatingSystem.IsWindows()) File.Delete(Path.Combine(Directory, FileName));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a leftover unlocked file is harmless */ }
         _stream.Dispose();
     }
 }
