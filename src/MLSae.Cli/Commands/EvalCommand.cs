@@ -69,6 +69,11 @@ static class EvalCommand
 
     internal static int Run(EvalArguments a)
     {
+        if (a.BatchSize <= 0) return CliErrors.Usage("eval", $"--batch-size must be positive (got {a.BatchSize}).");
+        if (a.MaxTokens < 0) return CliErrors.Usage("eval", $"--max-tokens must be 0 (all) or positive (got {a.MaxTokens}).");
+        if (a.TopExamples < 0) return CliErrors.Usage("eval", $"--top-examples must be 0 (no table) or positive (got {a.TopExamples}).");
+        if (a.DownstreamTokens < 0) return CliErrors.Usage("eval", $"--downstream-tokens must be 0 (all) or positive (got {a.DownstreamTokens}).");
+        if (a.Context < 0) return CliErrors.Usage("eval", $"--context must be positive (got {a.Context}).");
         // With --json, standard output carries only the JSON: everything else Spectre prints goes to standard error.
         var console = AnsiConsole.Console;
         if (a.Json) AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });

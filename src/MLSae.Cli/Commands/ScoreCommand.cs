@@ -40,6 +40,8 @@ static class ScoreCommand
             {
                 return CliErrors.Usage("score", "pass exactly one of --activations DIR, --data FILE.safetensors or --text CORPUS.");
             }
+            if (parse.GetValue(topK) < 0) return CliErrors.Usage("score", $"--top-k must be 0 (every non-zero feature) or positive (got {parse.GetValue(topK)}).");
+            if (parse.GetValue(batch) <= 0) return CliErrors.Usage("score", $"--batch-size must be positive (got {parse.GetValue(batch)}).");
             try
             {
                 var options = new SaeScorerOptions

@@ -82,6 +82,7 @@ static partial class CliErrors
         ["ActivationCacheWriterOptions.Resume"] = "--resume", ["ActivationCacheWriterOptions.Overwrite"] = "--overwrite",
         ["ActivationCacheWriterOptions.DType"] = "--dtype", ["ActivationCacheWriterOptions.Context"] = "--context",
         ["ActivationCacheWriterOptions.Hook"] = "--hook", ["ActivationCacheWriterOptions.Model"] = "--model",
+        ["SaeScorerOptions.TopK"] = "--top-k", ["SaeScorerOptions.BatchSize"] = "--batch-size", ["SaeScorerOptions.Overwrite"] = "--overwrite",
     };
 
     /// <summary>"--resume (ActivationCacheWriterOptions.Resume)" becomes "--resume"; "SaeTrainingOptions.K" becomes "--k"; other option properties keep only their name.</summary>

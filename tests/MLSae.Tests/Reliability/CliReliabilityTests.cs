@@ -112,6 +112,9 @@ public class CliReliabilityTests
             ("inspect", ["inspect", "--model", "onnx:" + missing], missing),
             ("experiment", ["experiment", "--config", missing, "--out", Path.Combine(dir, "e")], missing),
             ("import-hf", ["import-hf", "--checkpoint", missing, "--out", Path.Combine(dir, "m.onnx")], missing),
+            ("score", ["score", "--sae", sae, "--data", missing, "--out", Path.Combine(dir, "c.csv"), "--top-k", "-1"], "--top-k must be 0"),
+            ("eval", ["eval", "--sae", sae, "--activations", incomplete, "--out", Path.Combine(dir, "ev"), "--batch-size", "0"], "--batch-size must be positive"),
+            ("train", ["train", "--activations", incomplete, "--out", Path.Combine(dir, "run"), "--arch", "bogus"], "is not one of: standard | jumprelu | topk | batchtopk | matryoshka"),
         };
         foreach (var (command, args, expect) in cases)
         {
