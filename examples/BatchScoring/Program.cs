@@ -6,8 +6,9 @@
 // PATH is an ML.NET model zip, an MLSae .onnx file, a run folder or an SAELens folder; CORPUS is text
 // (.txt, .jsonl, .csv, .parquet): the SAE's hook is extracted with ONNX Runtime and scored. Without
 // --sae it uses the SAE the QuickStart example trained (./quickstart-output/run) when present, scoring
-// the Brown corpus beside the repository; otherwise it builds a RANDOM SAE and RANDOM activations so
-// it runs anywhere (its features mean nothing).
+// the .NET SDK's XML API docs (the QuickStart's text, on every machine with the SDK) or --text; otherwise
+// it builds a RANDOM SAE and RANDOM activations so it runs anywhere (its features mean nothing).
+// It writes to a temporary folder it removes at the end, or to --out.
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLSae.Activations;
@@ -19,13 +20,14 @@ string? saePath = Arg("--sae"), dataPath = Arg("--data"), textPath = Arg("--text
 var work = Path.Combine(Path.GetTempPath(), $"mlsae-batchscoring-{Environment.ProcessId}");
 Directory.CreateDirectory(work);
 IActivationSource? source = null;
-const string QuickStartSae = "quickstart-output/run/sae.onnx", Brown = "../shared/data/brown.jsonl";
+const string QuickStartSae = "quickstart-output/run/sae.onnx";
+bool sdkDocs = false;
 
-if (saePath is null && File.Exists(QuickStartSae) && (textPath is not null || File.Exists(Brown)))
+if (saePath is null && File.Exists(QuickStartSae))
 {
     saePath = QuickStartSae;
-    textPath ??= Brown;
-    Console.WriteLine($"No --sae given: scoring {textPath} with the QuickStart's SAE ({saePath}).");
+    sdkDocs = textPath is null;
+    Console.WriteLine($"No --sae given: scoring {textPath ?? "the .NET SDK's XML API docs"} with the QuickStart's SAE ({saePath}).");
 }
 else if (saePath is null)
 {
@@ -52,7 +54,7 @@ var progress = new Progress<ProgressInfo>(p =>
 var summary = source is not null
     ? scorer.Score(source, outPath, progress)
     : scorer.ScoreText(ModelSources.Resolve(scorer.Weights.Info.ModelName ?? "minilm-l6"), scorer.Weights.Info.HookName ?? "blocks.3.hook_resid_post",
-        CorpusReader.Read(textPath!, "text"), outPath, new ExtractionOptions { MaxTokens = 50_000 }, progress);
+        sdkDocs ? SdkDocsCorpus.Documents() : CorpusReader.Read(textPath!, "text"), outPath, new ExtractionOptions { MaxTokens = 50_000 }, progress);
 Console.WriteLine($"Scored {summary.Rows:N0} rows in {summary.Elapsed.TotalSeconds:F2} s ({summary.Rows / summary.Elapsed.TotalSeconds:N0} rows/s), mean L0 {summary.MeanL0:F1}, {summary.EntriesWritten:N0} entries -> {outPath}");
 Console.WriteLine();
 Console.WriteLine(" rank  feature  fires on   mean when active      max");

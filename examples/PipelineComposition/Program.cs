@@ -2,7 +2,8 @@
 //   text -> ExtractActivations (MiniLM, residual stream before block 3) -> FlattenActivations (one row per token)
 //        -> TrainSae (TorchSharp) wrapped in ReorderSaeFeatures (most frequent feature first)
 // Fit it, save the SAE step to sae.zip, load it into a fresh MLContext, check that it predicts exactly the same,
-// and print the most active features of a sentence. Outputs go to ./pipeline-output (or the first argument).
+// and print the most active features of a sentence. Outputs go to ./pipeline-output (gitignored) or the folder given as
+// the first argument.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -15,6 +16,7 @@ using MLSae.Transforms;
 const string Hook = "blocks.3.hook_resid_pre";
 var outDir = Path.GetFullPath(args.Length > 0 ? args[0] : "pipeline-output");
 Directory.CreateDirectory(outDir);
+Console.WriteLine($"outputs go to {outDir}");
 var clock = Stopwatch.StartNew();
 
 // 1. Text: sentences of the .NET SDK's API documentation; the last 40 are held out.

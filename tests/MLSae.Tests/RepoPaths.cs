@@ -1,6 +1,6 @@
 namespace MLSae.Tests;
 
-/// <summary>Locates the repository and the shared test data from the test binary's folder.</summary>
+/// <summary>Locates the repository and the test fixtures from the test binary's folder.</summary>
 static class RepoPaths
 {
     static readonly Lazy<string> s_root = new(() =>
@@ -14,8 +14,21 @@ static class RepoPaths
     /// <summary>The repository root (the folder holding MLSae.sln).</summary>
     public static string Root => s_root.Value;
 
-    /// <summary>../shared/data beside the repository: real text for integration tests.</summary>
-    public static string SharedData => Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
+    /// <summary>
+    /// A file of tests/MLSae.Tests/Fixtures: real text excerpts shipped with the repository (source and licence in the
+    /// README there), so a plain clone passes every test without anything beside it.
+    /// </summary>
+    public static string Fixture(string name)
+    {
+        var path = Path.Combine(Root, "tests", "MLSae.Tests", "Fixtures", name);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"Test fixture '{path}' is missing (see tests/MLSae.Tests/Fixtures/README.md).", path);
+    }
+
+    /// <summary>Brown Corpus excerpt: 200 news paragraphs, then 100 government and 100 romance ones (JSON lines).</summary>
+    public static string BrownExcerpt => Fixture("brown-excerpt.jsonl");
+
+    /// <summary>Moby-Dick chapters 1-7 (plain text, paragraphs separated by blank lines).</summary>
+    public static string MobyDick => Fixture("moby-dick-ch1-7.txt");
 
     // Scratch lives under <temp>/mlsae-tests/<process id>. The test host is often killed rather than exiting after a
     // run, so a run deletes its own folder at exit when it can and the folders of finished runs when it starts.

@@ -14,8 +14,11 @@ static class CommandCatalog
         ExtractCommand.Create(),
         TrainCommand.Create(),
         ReorderCommand.Create(),
+        TruncateCommand.Create(),
+        CompareCommand.Create(),
         EvalCommand.Create(),
         ExperimentCommand.Create(),
         ScoreCommand.Create(),
+        ExportCommand.Create(),
     ];
 }

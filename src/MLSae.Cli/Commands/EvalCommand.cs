@@ -108,7 +108,10 @@ static class EvalCommand
         if (source.Dimension != weights.InputDim)
             throw new ArgumentException($"The activations '{a.Activations}' have d={source.Dimension} but the SAE '{a.Sae}' reads d={weights.InputDim}; evaluate on activations from the SAE's model and hook.");
         var options = new MetricsEvaluatorOptions { BatchSize = a.BatchSize, MaxTokens = a.MaxTokens };
-        using var forward = new SaeOnnxForward(weights, a.BatchSize);
+        using var onnx = new SaeOnnxForward(weights, a.BatchSize);
+        // Codes in the unit-decoder-row form (f_i ||W_dec[i]||, SAEBench's convention): l1, mean activations, the
+        // feature table and probing rankings then do not depend on the decoder's scale (export leaves rows of norm 1/s).
+        var forward = new UnitRowSaeForward(onnx, weights);
         var table = a.TopExamples > 0 ? new FeatureTableBuilder(weights.FeatureCount, a.TopExamples) : null;
         var metrics = ProgressDisplay.Run("eval", progress => new MetricsEvaluator(options).Evaluate(source, forward, table, progress));
 
@@ -237,6 +240,7 @@ static class EvalCommand
         Row("reconstruction", "explained_variance", m.ExplainedVariance);
         Row("reconstruction", "explained_variance_legacy", m.ExplainedVarianceLegacy);
         Row("reconstruction", "mse (per element)", m.Mse);
+        Row("reconstruction", "mse_legacy (SAEBench)", m.MseLegacy);
         Row("reconstruction", "cossim", m.CosineSimilarity);
         Row("shrinkage", "l2_norm_in", m.L2NormIn);
         Row("shrinkage", "l2_norm_out", m.L2NormOut);

@@ -14,7 +14,7 @@ static class TrainCommand
     public static Command Create()
     {
         var activations = new Option<string>("--activations") { Description = "Folder of the activation cache to train on (mlsae extract --out).", Required = true };
-        var arch = new Option<string?>("--arch") { Description = "standard | jumprelu | topk | batchtopk | matryoshka." };
+        var arch = new Option<string?>("--arch") { Description = "standard | jumprelu | topk | batchtopk | matryoshka | ordered." };
         var expansion = new Option<int?>("--expansion") { Description = "m = expansion x d (default 8)." };
         var dSae = new Option<int?>("--d-sae") { Description = "Number of features m (overrides --expansion)." };
         var l1 = new Option<double?>("--l1") { Description = "L1 coefficient (standard, default 0.04)." };

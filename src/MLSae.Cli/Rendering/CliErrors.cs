@@ -89,12 +89,16 @@ static partial class CliErrors
     internal static string Clean(string text)
     {
         text = FlagThenProperty().Replace(text, m => m.Groups["flag"].Value);
+        text = PropertyThenFlag().Replace(text, m => m.Groups["flag"].Value);
         text = Property().Replace(text, m => s_flags.TryGetValue(m.Value, out var flag) ? flag : m.Groups["name"].Value);
         return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     [GeneratedRegex(@"(?<flag>--[a-z0-9-]+) \(\w+Options\.\w+\)")]
     private static partial Regex FlagThenProperty();
+
+    [GeneratedRegex(@"\b\w+Options\.\w+ \((?<flag>--[a-z0-9-]+)\)")]
+    private static partial Regex PropertyThenFlag();
 
     [GeneratedRegex(@"\b\w+Options\.(?<name>\w+)\b")]
     private static partial Regex Property();

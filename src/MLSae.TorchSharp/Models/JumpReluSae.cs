@@ -15,6 +15,9 @@ public sealed class JumpReluSae : SaeModule
     readonly double _bandwidth;
     readonly double _targetL0;
 
+    /// <summary>Straight-through rectangle-kernel bandwidth eps, in the trainer's (normalised) activation space.</summary>
+    public double Bandwidth => _bandwidth;
+
     /// <summary>Per-feature log thresholds [m].</summary>
     public Parameter LogThreshold { get; }
 
@@ -61,6 +64,22 @@ public sealed class JumpReluSae : SaeModule
         var recon = (xHat - x).square().sum(-1).mean();
         var sparsity = (l0 / _targetL0 - 1).square() * context.SparsityCoefficient;
         return new SaeForward { Loss = recon + sparsity, ReconstructionLoss = recon, SparsityLoss = sparsity, Reconstruction = xHat, Codes = f };
+    }
+
+    /// <summary>
+    /// Sets each threshold to the quantile of that feature's pre-activations on <paramref name="sample"/> [n, d] above
+    /// which it fires on <paramref name="targetL0"/> / m of the rows, so L0 starts at the target. Features that fire on
+    /// fewer rows keep their threshold.
+    /// </summary>
+    public void StartThresholdsAtTargetL0(Tensor sample, double targetL0)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        long n = sample.shape[0];
+        int rank = (int)Math.Clamp(Math.Round(n * targetL0 / FeatureCount), 1, n);
+        var (largest, _) = PreActivations(sample).topk(rank, dim: 0);
+        var quantile = largest[rank - 1];
+        LogThreshold.copy_(where(quantile > 0, quantile, LogThreshold.exp()).log());
     }
 
     /// <inheritdoc />

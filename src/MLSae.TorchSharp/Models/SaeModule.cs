@@ -1,3 +1,4 @@
+using MLSae.Ordering;
 using MLSae.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,7 +12,7 @@ namespace MLSae.Models;
 /// activation space; <see cref="SaeModuleConversion"/> folds the scale back at export.
 /// Subclasses supply the activation and the loss.
 /// </summary>
-public abstract class SaeModule : nn.Module, IFeaturePermutable
+public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
 {
     /// <summary>Encoder weights [m, d].</summary>
     public Parameter W_enc { get; }
@@ -27,6 +28,11 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
     public Tensor FireTotals { get; }
     /// <summary>[m] float32: firing counts since the last metrics row (dense fraction).</summary>
     public Tensor FireWindow { get; }
+    /// <summary>
+    /// [m] int64: each feature's index before any reorder. It is permuted with everything else, so code that must not
+    /// depend on the current labels (dead-feature resampling) can order features by it.
+    /// </summary>
+    public Tensor OriginalIndex { get; }
 
     /// <summary>Allocates parameters with random unit-norm decoder rows and a tied encoder (W_enc = W_dec).</summary>
     protected SaeModule(string name, int inputDim, int featureCount, Generator? generator) : base(name)
@@ -45,6 +51,7 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
         TokensSinceFired = zeros(featureCount, dtype: ScalarType.Int64);
         FireTotals = zeros(featureCount, dtype: ScalarType.Int64);
         FireWindow = zeros(featureCount);
+        OriginalIndex = arange(featureCount, dtype: ScalarType.Int64);
         register_parameter("W_enc", W_enc);
         register_parameter("b_enc", b_enc);
         register_parameter("W_dec", W_dec);
@@ -52,6 +59,7 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
         register_buffer("tokens_since_fired", TokensSinceFired);
         register_buffer("fire_totals", FireTotals);
         register_buffer("fire_window", FireWindow);
+        register_buffer("original_index", OriginalIndex);
     }
 
     /// <summary>d.</summary>
@@ -69,6 +77,9 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
 
     /// <summary>Whether this forward pass on <paramref name="x"/> takes the sparse path (<see cref="SparseKernels"/>).</summary>
     protected bool UseSparseKernels(Tensor x) => SparseKernels && SparseCodeKernels.Supports(x);
+
+    /// <inheritdoc />
+    public Tensor DecoderWeights => W_dec;
 
     /// <summary>Whether decoder rows are kept at unit norm (gradient projection + renormalisation).</summary>
     public virtual bool UnitNormDecoder => true;
@@ -131,5 +142,6 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable
         yield return (TokensSinceFired, 0);
         yield return (FireTotals, 0);
         yield return (FireWindow, 0);
+        yield return (OriginalIndex, 0);
     }
 }

@@ -13,26 +13,56 @@ public static class SaeModuleFactory
         return options.Architecture switch
         {
             SaeArchitecture.Standard => new StandardSae(inputDim, m, options.L1Weighting, generator),
-            SaeArchitecture.JumpReLU => new JumpReluSae(inputDim, m, options.JumpReluBandwidth, options.TargetL0, options.JumpReluInitialThreshold, generator),
+            SaeArchitecture.JumpReLU => new JumpReluSae(inputDim, m, options.JumpReluBandwidth * JumpReluUnit(options, inputDim), options.TargetL0,
+                options.JumpReluInitialThreshold * JumpReluUnit(options, inputDim), generator),
             SaeArchitecture.TopK => new TopKSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
             SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator),
-            SaeArchitecture.Matryoshka => new MatryoshkaSae(inputDim, m, options.K, MatryoshkaPrefixes(options, m), MatryoshkaWeights(options),
-                options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator),
+            SaeArchitecture.Matryoshka => Matryoshka(options, inputDim, m, generator),
+            SaeArchitecture.Ordered => new OrderedSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture."),
         };
     }
 
-    /// <summary>Prefix sizes from <see cref="SaeTrainingOptions.MatryoshkaPrefixFractions"/> (default 1/16, 1/8, 1/4, 1/2, 1).</summary>
+    static MatryoshkaSae Matryoshka(SaeTrainingOptions options, int inputDim, int m, Generator? generator)
+    {
+        var prefixes = MatryoshkaPrefixes(options, m);
+        return new MatryoshkaSae(inputDim, m, options.K, prefixes, MatryoshkaWeights(options, prefixes.Length),
+            options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator);
+    }
+
+    /// <summary>
+    /// The scale of <see cref="SaeTrainingOptions.JumpReluBandwidth"/> and <see cref="SaeTrainingOptions.JumpReluInitialThreshold"/>:
+    /// they are given, as in dictionary_learning (trainers/jumprelu.py), for activations with E||x||^2 = 1, while
+    /// <see cref="SaeTrainingOptions.NormalizeActivations"/> scales to E||x||^2 = d, so pre-activations are sqrt(d) times
+    /// larger. Without normalisation they are taken in raw activation units.
+    /// </summary>
+    public static double JumpReluUnit(SaeTrainingOptions options, int inputDim) => options.NormalizeActivations ? Math.Sqrt(inputDim) : 1.0;
+
+    /// <summary>
+    /// Prefix sizes from <see cref="SaeTrainingOptions.MatryoshkaPrefixFractions"/> (default 1/16, 1/8, 1/4, 1/2, 1).
+    /// Default fractions that round to the same size at a small m are merged; explicit ones that do are an error.
+    /// </summary>
     public static int[] MatryoshkaPrefixes(SaeTrainingOptions options, int featureCount)
     {
         var fractions = options.MatryoshkaPrefixFractions ?? [1.0 / 16, 1.0 / 8, 1.0 / 4, 1.0 / 2, 1.0];
-        return fractions.Select(f => Math.Clamp((int)Math.Round(f * featureCount), 1, featureCount)).Distinct().ToArray();
+        if (fractions.Length == 0 || fractions[^1] != 1.0 || fractions.Any(f => !(f > 0 && f <= 1)) || fractions.Zip(fractions.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentException($"{nameof(SaeTrainingOptions)}.{nameof(SaeTrainingOptions.MatryoshkaPrefixFractions)} must increase strictly " +
+                $"within (0, 1] and end at 1; got [{string.Join(", ", fractions)}].", nameof(options));
+        var sizes = fractions.Select(f => Math.Clamp((int)Math.Round(f * featureCount), 1, featureCount)).ToArray();
+        var distinct = sizes.Distinct().ToArray();
+        if (distinct.Length != sizes.Length && options.MatryoshkaPrefixFractions is not null)
+            throw new ArgumentException($"{nameof(SaeTrainingOptions)}.{nameof(SaeTrainingOptions.MatryoshkaPrefixFractions)} [{string.Join(", ", fractions)}] " +
+                $"gives prefix sizes [{string.Join(", ", sizes)}] at m = {featureCount}: two prefixes coincide. Use fewer or wider fractions, or a larger m.", nameof(options));
+        return distinct;
     }
 
-    static double[] MatryoshkaWeights(SaeTrainingOptions options)
+    /// <summary>Loss weight of each prefix: <see cref="SaeTrainingOptions.MatryoshkaWeights"/>, or equal weights summing to 1.</summary>
+    public static double[] MatryoshkaWeights(SaeTrainingOptions options, int prefixCount)
     {
-        if (options.MatryoshkaWeights is { } w) return w;
-        int n = (options.MatryoshkaPrefixFractions ?? new double[5]).Length;
-        return Enumerable.Repeat(1.0 / n, n).ToArray();
+        if (options.MatryoshkaWeights is not { } w) return Enumerable.Repeat(1.0 / prefixCount, prefixCount).ToArray();
+        if (w.Length != prefixCount)
+            throw new ArgumentException($"{nameof(SaeTrainingOptions)}.{nameof(SaeTrainingOptions.MatryoshkaWeights)} has {w.Length} weights for {prefixCount} prefixes " +
+                $"({nameof(SaeTrainingOptions.MatryoshkaPrefixFractions)}); give one weight per prefix.", nameof(options));
+        return w;
     }
 }

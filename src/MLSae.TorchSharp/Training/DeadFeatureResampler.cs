@@ -18,7 +18,10 @@ static class DeadFeatureResampler
         var deadIdx = (sae.TokensSinceFired >= windowTokens).nonzero().flatten();
         int nDead = (int)Math.Min(deadIdx.shape[0], x.shape[0]);
         if (nDead == 0) return 0;
-        deadIdx = deadIdx.narrow(0, 0, nDead);
+        // Dead features in order of their original index, not their current one: which features are resampled, and
+        // which input each gets, must not depend on reorders, or exact reordering would stop being a symmetry.
+        var byOriginal = sae.OriginalIndex.index_select(0, deadIdx).argsort();
+        deadIdx = deadIdx.index_select(0, byOriginal).narrow(0, 0, nDead);
         var losses = (x - sae.Decode(sae.Encode(x))).square().sum(1).square().to(ScalarType.Float64).data<double>().ToArray();
         var chosen = SampleWithoutReplacement(losses, nDead, ref rng);
         var inputs = x.index_select(0, tensor(chosen));

@@ -35,6 +35,19 @@ public enum DecoderBiasInit
     GeometricMedian,
 }
 
+/// <summary>How JumpReLU thresholds start.</summary>
+public enum JumpReluThresholdInit
+{
+    /// <summary>
+    /// Each feature's threshold at the quantile of its initial pre-activations (on up to 4,096 init-sample rows) that
+    /// makes it fire on <see cref="SaeTrainingOptions.TargetL0"/> / m of them, so L0 starts at the target (MLSae's
+    /// default; thresholds move by about the learning rate per step in log space, too slowly to get there from a constant).
+    /// </summary>
+    TargetL0Quantile,
+    /// <summary><see cref="SaeTrainingOptions.JumpReluInitialThreshold"/> for every feature (dictionary_learning, SAELens).</summary>
+    Constant,
+}
+
 /// <summary>Constant defaults of <see cref="SaeTrainingOptions"/>.</summary>
 public static class SaeTrainingDefaults
 {
@@ -127,12 +140,14 @@ public readonly record struct SaeTrainingOptions
     public double AuxKCoefficient { get; init; } = SaeTrainingDefaults.AuxKCoefficient;
     /// <summary>Target L0 (jumprelu).</summary>
     public double TargetL0 { get; init; } = SaeTrainingDefaults.TargetL0;
-    /// <summary>JumpReLU L0-penalty coefficient.</summary>
+    /// <summary>JumpReLU L0-penalty coefficient on dictionary_learning's E||x||^2 = 1 scale; multiplied by d when <see cref="NormalizeActivations"/> makes the reconstruction loss d times larger.</summary>
     public double JumpReluSparsityCoefficient { get; init; } = SaeTrainingDefaults.JumpReluSparsityCoefficient;
-    /// <summary>JumpReLU STE bandwidth.</summary>
+    /// <summary>JumpReLU STE bandwidth, for activations with E||x||^2 = 1 (dictionary_learning's scale); multiplied by sqrt(d) when <see cref="NormalizeActivations"/> scales to E||x||^2 = d.</summary>
     public double JumpReluBandwidth { get; init; } = SaeTrainingDefaults.JumpReluBandwidth;
-    /// <summary>JumpReLU initial threshold.</summary>
+    /// <summary>JumpReLU initial threshold with <see cref="JumpReluThresholdInit.Constant"/>, on the same scale as <see cref="JumpReluBandwidth"/>.</summary>
     public double JumpReluInitialThreshold { get; init; } = SaeTrainingDefaults.JumpReluInitialThreshold;
+    /// <summary>How JumpReLU thresholds start.</summary>
+    public JumpReluThresholdInit JumpReluThresholdInit { get; init; } = JumpReluThresholdInit.TargetL0Quantile;
     /// <summary>Matryoshka prefix sizes as fractions of m, increasing, last 1; null = 1/16, 1/8, 1/4, 1/2, 1.</summary>
     public double[]? MatryoshkaPrefixFractions { get; init; }
     /// <summary>Matryoshka loss weights per prefix; null = equal weights summing to 1.</summary>

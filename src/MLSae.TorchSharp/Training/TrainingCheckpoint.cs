@@ -30,6 +30,8 @@ static class TrainingCheckpoint
 {
     public const string FileName = "checkpoint.safetensors";
     const string StateKey = "mlsae.trainer_state";
+    // Added after checkpoints were first written; older checkpoints lack it and resume with the identity.
+    const string OriginalIndexBuffer = "original_index";
 
     /// <summary>
     /// Deletes checkpoint temp files (".checkpoint.safetensors.{pid}.{guid}.tmp", see AtomicFile) whose writing
@@ -90,7 +92,9 @@ static class TrainingCheckpoint
                 $"{module.Architecture} d={module.InputDim} m={module.FeatureCount}. Resume with the run's config.json or use a new --out folder.");
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters()) ReadTensor(file, "module." + name, p);
-        foreach (var (name, b) in module.named_buffers()) ReadTensor(file, "module." + name, b);
+        foreach (var (name, b) in module.named_buffers())
+            if (file.Contains("module." + name) || name != OriginalIndexBuffer) ReadTensor(file, "module." + name, b);
+            else MLSae.Diagnostics.MLSaeLog.Info($"checkpoint '{path}' predates original-index tracking: dead-feature resampling after this resume follows the current feature order");
         var states = optimizer.state_dict().State;
         for (int i = 0; i < states.Count; i++)
         {

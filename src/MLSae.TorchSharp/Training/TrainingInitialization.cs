@@ -20,7 +20,7 @@ static class TrainingInitialization
     public static Tensor DecoderBias(Tensor sample, DecoderBiasInit init, SaeArchitecture architecture)
     {
         if (init == DecoderBiasInit.Auto)
-            init = architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka ? DecoderBiasInit.GeometricMedian : DecoderBiasInit.Mean;
+            init = architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka or SaeArchitecture.Ordered ? DecoderBiasInit.GeometricMedian : DecoderBiasInit.Mean;
         return init switch
         {
             DecoderBiasInit.Zeros => zeros(sample.shape[1]),

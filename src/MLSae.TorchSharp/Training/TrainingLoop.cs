@@ -36,7 +36,7 @@ sealed class TrainingLoop : IDisposable
         using var generator = new Generator((ulong)o.Seed);
         _module = SaeModuleFactory.Create(o, d, generator);
         _optimizer = new Adam(_module.parameters(), o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon);
-        _host = new float[(long)o.BatchSize * d];
+        _host = new float[(long)o.TokensPerStep * d];
         _metrics = new MetricsLog(runDirectory is null ? null : Path.Combine(runDirectory, "metrics.csv"));
         if (resume) Restore();
         else Initialize();
@@ -53,6 +53,8 @@ sealed class TrainingLoop : IDisposable
         var x = tensor(sample).reshape(n, d);
         _scale = TrainingInitialization.Scale(x, _o.NormalizeActivations);
         _module.b_dec.copy_(TrainingInitialization.DecoderBias(x * _scale, _o.DecoderBiasInit, _module.Architecture));
+        if (_module is JumpReluSae jumpRelu && _o.JumpReluThresholdInit == JumpReluThresholdInit.TargetL0Quantile)
+            jumpRelu.StartThresholdsAtTargetL0(x.narrow(0, 0, Math.Min(n, 4096)) * _scale, _o.TargetL0);
     }
 
     void Restore()
@@ -112,31 +114,30 @@ sealed class TrainingLoop : IDisposable
         int d = _batches.Dimension, b = _o.BatchSize, m = _module.FeatureCount;
         double lr = LearningRates.At(_o, _step, _totalSteps);
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
-        double baseSparsity = _module.Architecture == SaeArchitecture.JumpReLU ? _o.JumpReluSparsityCoefficient : _o.L1Coefficient;
+        double baseSparsity = _module.Architecture == SaeArchitecture.JumpReLU
+            ? _o.JumpReluSparsityCoefficient * Math.Pow(SaeModuleFactory.JumpReluUnit(_o, d), 2)
+            : _o.L1Coefficient;
         double sparsityCoef = baseSparsity * LearningRates.SparsityScale(_o, _step);
         var counts = zeros(m);
         var sums = zeros(m);
         double loss = 0;
         SaeForward? last = null;
+        // All micro-batches of the step are read first: the adaptive L1 statistic belongs to the optimizer step.
+        int micros = _o.GradientAccumulation;
+        for (int micro = 0; micro < micros; micro++) _batches.NextBatch(b, _host.AsSpan(micro * b * d, b * d));
+        var xs = tensor(_host).reshape(micros, b, d);
+        if (_scale != 1) xs.mul_(_scale);
+        if (_o.AdaptiveL1) sparsityCoef *= AdaptiveL1Ratio(xs);
+        var context = new SaeLossContext(_step, sparsityCoef, _o.DeadFeatureTokens);
         Tensor x = null!;
-        for (int micro = 0; micro < _o.GradientAccumulation; micro++)
+        for (int micro = 0; micro < micros; micro++)
         {
-            _batches.NextBatch(b, _host);
-            x = tensor(_host).reshape(b, d);
-            if (_scale != 1) x.mul_(_scale);
-            double coef = sparsityCoef;
-            if (_o.AdaptiveL1)
-            {
-                double norm = x.norm(1).mean().item<float>();
-                _normAverage = _normAverage < 0 ? norm : _o.AdaptiveL1Decay * _normAverage + (1 - _o.AdaptiveL1Decay) * norm;
-                coef *= norm / _normAverage;
-            }
-            sparsityCoef = coef;
-            var fwd = _module.Forward(x, new SaeLossContext(_step, coef, _o.DeadFeatureTokens));
-            (_o.GradientAccumulation == 1 ? fwd.Loss : fwd.Loss / _o.GradientAccumulation).backward();
+            x = xs[micro];
+            var fwd = _module.Forward(x, context);
+            (micros == 1 ? fwd.Loss : fwd.Loss / micros).backward();
             var (c, s) = fwd.FeatureStatistics(m);
             counts.add_(c); sums.add_(s);
-            loss += fwd.Loss.item<float>() / _o.GradientAccumulation;
+            loss += fwd.Loss.item<float>() / micros;
             last = fwd;
         }
         if (!double.IsFinite(loss))
@@ -146,7 +147,7 @@ sealed class TrainingLoop : IDisposable
         if (_o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(_module.parameters(), _o.GradientClipNorm);
         _optimizer.step();
         _optimizer.zero_grad();
-        _module.AfterOptimizerStep(new SaeLossContext(_step, sparsityCoef, _o.DeadFeatureTokens));
+        _module.AfterOptimizerStep(context);
         long stepTokens = _o.TokensPerStep;
         _tokens += stepTokens;
         using (no_grad())
@@ -161,6 +162,17 @@ sealed class TrainingLoop : IDisposable
         var ctx = new TrainingStepContext(_step, _module, _optimizer, counts, sums, stepTokens, loss, _runDirectory);
         foreach (var obs in _observers) obs.OnStepEnd(ctx);
         return log ? Metrics(last!, x, loss, counts, sums, lr, sparsityCoef) : null;
+    }
+
+    /// <summary>
+    /// Adaptive L1 (the original Run 9): the step's mean token norm over its moving average, updated once per optimizer
+    /// step whatever the gradient accumulation, so the coefficient is base x norm / average.
+    /// </summary>
+    double AdaptiveL1Ratio(Tensor xs)
+    {
+        double norm = xs.norm(-1).mean().item<float>();
+        _normAverage = _normAverage < 0 ? norm : _o.AdaptiveL1Decay * _normAverage + (1 - _o.AdaptiveL1Decay) * norm;
+        return norm / _normAverage;
     }
 
     TrainingMetrics Metrics(SaeForward fwd, Tensor x, double loss, Tensor counts, Tensor sums, double lr, double coef)

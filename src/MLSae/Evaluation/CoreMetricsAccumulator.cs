@@ -17,7 +17,7 @@ public sealed class CoreMetricsAccumulator
     readonly double[] _activationSum;
 
     double _sumSqErr, _sumCos, _sumNormIn, _sumNormOut, _sumRatio, _sumNormOutSq, _sumDot, _sumL0, _sumL1;
-    double _sumLegacy;
+    double _sumLegacy, _sumMseLegacy;
     long _tokens, _ratioTokens, _cosTokens, _legacyTokens;
 
     /// <summary>Creates an empty accumulator for rows of width <paramref name="inputDim"/> and codes of width <paramref name="featureCount"/>.</summary>
@@ -48,7 +48,7 @@ public sealed class CoreMetricsAccumulator
 
     /// <summary>
     /// Adds one batch of <paramref name="rows"/> tokens: x and x_hat are [rows, d], f is [rows, m].
-    /// The batch is also the unit of <c>explained_variance_legacy</c>, whose value depends on batch size.
+    /// The batch is also the unit of <c>explained_variance_legacy</c> and <c>mse_legacy</c>, whose values depend on batch size.
     /// </summary>
     public void Add(ReadOnlySpan<float> x, ReadOnlySpan<float> f, ReadOnlySpan<float> xHat, int rows)
     {
@@ -66,6 +66,7 @@ public sealed class CoreMetricsAccumulator
         }
         for (int j = 0; j < d; j++) _batchMean[j] /= rows;
 
+        double batchErr = 0;
         for (int r = 0; r < rows; r++)
         {
             var xr = x.Slice(r * d, d);
@@ -85,6 +86,7 @@ public sealed class CoreMetricsAccumulator
             }
             double normIn = Math.Sqrt(nx), normOut = Math.Sqrt(ny);
             _sumSqErr += err;
+            batchErr += err;
             _sumNormIn += normIn;
             _sumNormOut += normOut;
             _sumNormOutSq += ny;
@@ -109,6 +111,10 @@ public sealed class CoreMetricsAccumulator
             _sumL0 += l0;
             _sumL1 += l1;
         }
+
+        // SAEBench's mse: each token's squared error divided by its batch's token count (rows), averaged over tokens;
+        // summed here as sum_t err_t / rows and divided by the token count in ToMetrics.
+        _sumMseLegacy += batchErr / rows;
 
         // Chan's merge of (n_a, mean_a, M2_a) with the batch (n_b, mean_b, M2_b).
         double na = _tokens, nb = rows, n = na + nb;
@@ -145,6 +151,7 @@ public sealed class CoreMetricsAccumulator
         {
             Tokens = _tokens,
             Mse = meanSqErr / InputDim,
+            MseLegacy = _sumMseLegacy / n,
             SummedSquaredError = meanSqErr,
             CosineSimilarity = _cosTokens == 0 ? double.NaN : _sumCos / _cosTokens,
             ExplainedVariance = totalVariance > 0 ? 1 - meanSqErr / totalVariance : double.NaN,

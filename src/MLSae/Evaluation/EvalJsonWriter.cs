@@ -38,7 +38,8 @@ public static class EvalJsonWriter
         w.WriteNumber("max_tokens", report.CoreOptions.MaxTokens);
         w.WriteNumber("dead_frequency_threshold", report.CoreOptions.DeadFrequencyThreshold);
         w.WriteNumber("dense_frequency_threshold", report.CoreOptions.DenseFrequencyThreshold);
-        w.WriteString("mse_definition", "mean over tokens of ||x - x_hat||^2 / d");
+        w.WriteString("mse_definition", "mean over tokens of ||x - x_hat||^2 / d (per element; SAEBench's mse is mse_legacy)");
+        w.WriteString("mse_legacy_definition", "SAEBench core: mean over tokens of ||x - x_hat||^2 / (tokens in the token's batch of batch_size_tokens)");
         w.WriteString("explained_variance_definition", "1 - E||x - x_hat||^2 / (E||x||^2 - ||E x||^2)");
         w.WriteString("explained_variance_legacy_definition", "mean over tokens of 1 - ||x - x_hat||^2 / ||x - mean_batch x||^2");
         if (report.SparseProbing is { } sp)
@@ -82,6 +83,7 @@ public static class EvalJsonWriter
         Num(w, "explained_variance", m.ExplainedVariance);
         Num(w, "explained_variance_legacy", m.ExplainedVarianceLegacy);
         Num(w, "mse", m.Mse);
+        Num(w, "mse_legacy", m.MseLegacy);
         Num(w, "cossim", m.CosineSimilarity);
         w.WriteEndObject();
         w.WriteStartObject("shrinkage");

@@ -21,17 +21,21 @@ public sealed class SaeEvaluationCatalog
     /// <summary>The context this catalog belongs to.</summary>
     public MLContext Context { get; }
 
-    /// <summary>Core metrics (reconstruction, shrinkage, sparsity, feature density) of <paramref name="sae"/> on <paramref name="activations"/>.</summary>
+    /// <summary>
+    /// Core metrics (reconstruction, shrinkage, sparsity, feature density) of <paramref name="sae"/> on <paramref name="activations"/>;
+    /// codes are read in the unit-decoder-row form (f_i ||W_dec[i]||, <see cref="UnitRowSaeForward"/>).
+    /// </summary>
     public SaeMetrics Evaluate(SaeWeights sae, IActivationSource activations, MetricsEvaluatorOptions options = default,
         IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(sae);
         if (options.BatchSize == 0) options = new MetricsEvaluatorOptions();
         using var forward = new SaeOnnxForward(sae, options.BatchSize);   // ORT's GEMM: the forward is most of the cost
-        return Evaluate(forward, activations, options, progress);
+        // Codes in the unit-decoder-row form (SAEBench's convention), so l1 and mean activations do not depend on the decoder's scale.
+        return Evaluate(new UnitRowSaeForward(forward, sae), activations, options, progress);
     }
 
-    /// <summary>Core metrics of any <see cref="ISaeForward"/> (e.g. an ONNX Runtime scorer).</summary>
+    /// <summary>Core metrics of any <see cref="ISaeForward"/> (e.g. an ONNX Runtime scorer), on its codes as given (wrap it in <see cref="UnitRowSaeForward"/> for the unit-row form).</summary>
     public SaeMetrics Evaluate(ISaeForward sae, IActivationSource activations, MetricsEvaluatorOptions options = default,
         IProgress<ProgressInfo>? progress = null)
     {

@@ -10,6 +10,12 @@ public sealed record SaeMetrics
     public long Tokens { get; init; }
     /// <summary>mse = mean over tokens of ||x - x_hat||^2 / d (per element).</summary>
     public double Mse { get; init; }
+    /// <summary>
+    /// SAEBench's <c>mse</c> (sae_bench/evals/core/main.py, get_sparsity_and_variance_metrics): mean over tokens of
+    /// ||x - x_hat||^2 / B, B the token count of the token's batch (<see cref="LegacyBatchSize"/>; the last batch may be
+    /// smaller). Neither per element nor per token: it shrinks as the batch grows; kept to compare with SAEBench's results.
+    /// </summary>
+    public double MseLegacy { get; init; }
     /// <summary>Mean over tokens of ||x - x_hat||^2 (summed over dimensions); Mse times d.</summary>
     public double SummedSquaredError { get; init; }
     /// <summary>cossim = mean over tokens of cos(x, x_hat); tokens with a zero vector are skipped.</summary>
@@ -18,7 +24,7 @@ public sealed record SaeMetrics
     public double ExplainedVariance { get; init; }
     /// <summary>Per-batch form: mean over tokens of 1 - ||x - x_hat||^2 / ||x - mean_batch x||^2 (depends on <see cref="LegacyBatchSize"/>).</summary>
     public double ExplainedVarianceLegacy { get; init; }
-    /// <summary>Batch size used for <see cref="ExplainedVarianceLegacy"/>.</summary>
+    /// <summary>Batch size used for <see cref="ExplainedVarianceLegacy"/> and <see cref="MseLegacy"/>.</summary>
     public int LegacyBatchSize { get; init; }
     /// <summary>Mean ||x||.</summary>
     public double L2NormIn { get; init; }
@@ -30,7 +36,7 @@ public sealed record SaeMetrics
     public double RelativeReconstructionBias { get; init; }
     /// <summary>Mean number of non-zero features per token.</summary>
     public double L0 { get; init; }
-    /// <summary>Mean sum of |f_i| per token (equal to sum f_i for non-negative codes).</summary>
+    /// <summary>Mean sum of |f_i| per token (equal to sum f_i for non-negative codes), on the codes the evaluator was given (the CLI and <c>SaeEvaluation().Evaluate(SaeWeights, ...)</c> give the unit-decoder-row form f_i ||W_dec[i]||).</summary>
     public double L1 { get; init; }
     /// <summary>Fraction of features that fired on at least one token.</summary>
     public double FracAlive { get; init; }

@@ -13,6 +13,8 @@ public enum SaeArchitecture
     BatchTopK,
     /// <summary>Nested dictionary prefixes that each reconstruct the input; feature order matters.</summary>
     Matryoshka,
+    /// <summary>TopK codes; every prefix length of the dictionary reconstructs the input (ordered SAE); feature order matters.</summary>
+    Ordered,
 }
 
 /// <summary>The activation function applied to pre-activations at inference time.</summary>

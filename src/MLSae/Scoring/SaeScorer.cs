@@ -46,7 +46,7 @@ public sealed class SaeScorer : IDisposable
         _outputValue = OrtValue.CreateTensorValueFromMemory(_output, [b, m]);
     }
 
-    /// <summary>Opens the SAE saved at <paramref name="saePath"/> (model zip, .onnx or SAELens folder).</summary>
+    /// <summary>Opens the SAE saved at <paramref name="saePath"/> (anything <see cref="SaeLoader.Load"/> reads: model zip, .onnx, run, SAELens or sparsify folder).</summary>
     public static SaeScorer Open(string saePath, SaeScorerOptions options = default)
     {
         if (options.Engine != ScoringEngine.MLNet) return new(SaeLoader.Load(saePath), options);

@@ -81,7 +81,7 @@ public class RealTextExtractionTests
     public void BrownParagraphsRoundTripTokenIdsAndDocuments()
     {
         var model = ModelSources.Resolve("minilm-l6");
-        var docs = CorpusReader.Read(Path.Combine(RepoPaths.SharedData, "brown.jsonl")).Take(200).ToList();
+        var docs = CorpusReader.Read(RepoPaths.BrownExcerpt).Take(200).ToList();
         using var extractor = new ActivationExtractor(model, "blocks.1.hook_resid_post", new ExtractionOptions { BatchSize = 16, Execution = Cpu });
         var sink = new InMemoryActivationSink();
         var summary = extractor.Run(docs, sink);
@@ -99,7 +99,7 @@ public class RealTextExtractionTests
         var model = ModelSources.Resolve("minilm-l6");
         using var extractor = new ActivationExtractor(model, "blocks.3.hook_resid_post", new ExtractionOptions { BatchSize = 16, MaxTokens = 6000, Execution = Cpu });
         var sink = new InMemoryActivationSink();
-        var summary = extractor.Run(CorpusReader.Read(Path.Combine(RepoPaths.SharedData, "moby-dick.txt")), sink);
+        var summary = extractor.Run(CorpusReader.Read(RepoPaths.MobyDick), sink);
         Assert.Equal(6000, sink.Rows);
         Assert.True(summary.StoppedAtMaxTokens);
         var all = sink.Concatenate();

@@ -96,7 +96,7 @@ public class CoreMetricsTests
         for (int j = 0; j < d; j++) meanSq += (sumX[j] / n) * (sumX[j] / n);
         double ev = 1 - (err / n) / (sqIn / n - meanSq);
 
-        double legacy = 0, minDev = double.MaxValue;
+        double legacy = 0, legacyMse = 0, minDev = double.MaxValue;
         for (int r = 0; r < n; r += batch)
         {
             int rows = Math.Min(batch, n - r);
@@ -108,6 +108,7 @@ public class CoreMetricsTests
                 double e = 0, v = 0;
                 for (int j = 0; j < d; j++) { e += Math.Pow((double)x[t * d + j] - xHat[t * d + j], 2); v += Math.Pow(x[t * d + j] - mu[j], 2); }
                 legacy += 1 - e / v;
+                legacyMse += e / rows;   // SAEBench core: resid_sum_of_squares / flattened_mask.sum(), the batch's token count
                 minDev = Math.Min(minDev, v);
             }
         }
@@ -118,6 +119,7 @@ public class CoreMetricsTests
         Assert.Equal(ev, metrics.ExplainedVariance, digits);
         Assert.True(minDev > 1e-3, $"a token sits on its batch mean (deviation {minDev}); pick another seed");
         Assert.Equal(legacy / n, metrics.ExplainedVarianceLegacy, digits);
+        Assert.Equal(legacyMse / n, metrics.MseLegacy, digits);   // batches of 5, 5, 5, 5 and a last one of 3
         Assert.Equal(nIn / n, metrics.L2NormIn, digits);
         Assert.Equal(nOut / n, metrics.L2NormOut, digits);
         Assert.Equal(ratio / n, metrics.L2Ratio, digits);

@@ -77,16 +77,16 @@ public class EvalCommandTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var dir = RepoPaths.NewTempDir();
         var cacheDir = Path.Combine(dir, "cache");
-        int rc = ExtractCommand.Create().Parse(["--model", "minilm-l6", "--hook", "blocks.3.hook_resid_post", "--data", Path.Combine(RepoPaths.SharedData, "moby-dick.txt"),
+        int rc = ExtractCommand.Create().Parse(["--model", "minilm-l6", "--hook", "blocks.3.hook_resid_post", "--data", RepoPaths.MobyDick,
             "--context", "64", "--max-tokens", "300", "--cpu", "--out", cacheDir]).Invoke();
         Assert.Equal(0, rc);
 
         var w = Reference.RandomWeights(384, 64, SaeActivation.ReLU, 70);
         var run = RunFolderWith(w, dir);
 
-        // A small labelled slice of brown.jsonl: 30 government and 30 romance paragraphs.
+        // A small labelled slice of the Brown excerpt: 30 government and 30 romance paragraphs.
         var probe = Path.Combine(dir, "probe.jsonl");
-        var lines = File.ReadLines(Path.Combine(RepoPaths.SharedData, "brown.jsonl"))
+        var lines = File.ReadLines(RepoPaths.BrownExcerpt)
             .Select(l => (Line: l, Label: JsonDocument.Parse(l).RootElement.GetProperty("label").GetString()))
             .Where(p => p.Label is "government" or "romance").GroupBy(p => p.Label).SelectMany(g => g.Take(30)).Select(p => p.Line).ToList();
         Assert.Equal(60, lines.Count);
@@ -102,7 +102,8 @@ public class EvalCommandTests(Xunit.Abstractions.ITestOutputHelper output)
         using (var cache = ActivationCache.Open(cacheDir))
         {
             Assert.Equal(300, cache.RowCount);
-            direct = new MetricsEvaluator(new MetricsEvaluatorOptions()).Evaluate(cache, new SaeCpuForward(w));
+            // The CLI reads codes in the unit-decoder-row form (f_i ||W_dec[i]||).
+            direct = new MetricsEvaluator(new MetricsEvaluatorOptions()).Evaluate(cache, new UnitRowSaeForward(new SaeCpuForward(w), w));
         }
         void Same(string group, string name, double expected)
         {

@@ -11,7 +11,7 @@ public class EvalJsonTests
     {
         var metrics = new SaeMetrics
         {
-            Tokens = 100, Mse = 0.5, ExplainedVariance = 0.9, ExplainedVarianceLegacy = 0.8, CosineSimilarity = double.NaN,
+            Tokens = 100, Mse = 0.5, MseLegacy = 0.125, ExplainedVariance = 0.9, ExplainedVarianceLegacy = 0.8, CosineSimilarity = double.NaN,
             L0 = 12, L1 = 3, FracAlive = 0.75, FeatureFrequencies = [0.1, 0], FeatureMeanActivations = [2, 0],
             DensityHistogram = new DensityHistogram(-8, 0.25, [1, 2]),
         };
@@ -34,6 +34,8 @@ public class EvalJsonTests
         foreach (var g in new[] { "model_behavior_preservation", "model_performance_preservation", "reconstruction_quality", "shrinkage", "sparsity", "token_stats", "misc_metrics" })
             Assert.Equal(JsonValueKind.Object, r.GetProperty(g).ValueKind);
         Assert.Equal(0.9, r.GetProperty("reconstruction_quality").GetProperty("explained_variance").GetDouble());
+        Assert.Equal(0.5, r.GetProperty("reconstruction_quality").GetProperty("mse").GetDouble());
+        Assert.Equal(0.125, r.GetProperty("reconstruction_quality").GetProperty("mse_legacy").GetDouble());
         Assert.Equal(JsonValueKind.Null, r.GetProperty("reconstruction_quality").GetProperty("cossim").ValueKind);
         Assert.Equal(JsonValueKind.Null, r.GetProperty("model_behavior_preservation").GetProperty("kl_div_score").ValueKind);
         Assert.Equal(100, r.GetProperty("token_stats").GetProperty("total_tokens_eval_reconstruction").GetInt64());

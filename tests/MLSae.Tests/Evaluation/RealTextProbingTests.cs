@@ -54,9 +54,10 @@ public class RealTextProbingTests(Xunit.Abstractions.ITestOutputHelper output)
     [Trait("Category", "Integration")]
     public void BrownGenres_ProbesRunOnRealText_AndRawActivationsSeparateThem()
     {
-        var path = Path.Combine(RepoPaths.SharedData, "brown.jsonl");
+        var path = RepoPaths.BrownExcerpt;
         var all = LabeledTextReader.Read(path, "label");
-        // 100 paragraphs per genre, spread over the file (every n-th), so many documents are present.
+        // 100 paragraphs per genre, spread over the file (every n-th), so many documents are present. The fixture holds
+        // exactly the rows this chose from the full corpus (every 7th government, every 8th romance), so n is 1 there.
         var texts = new[] { "government", "romance" }
             .SelectMany(p => { var rows = all.Where(t => t.Label == p).ToList(); return rows.Where((_, i) => i % (rows.Count / 100) == 0).Take(100); })
             .ToList();

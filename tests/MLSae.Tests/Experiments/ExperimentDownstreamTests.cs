@@ -17,7 +17,7 @@ public class ExperimentDownstreamTests
         var dir = RepoPaths.NewTempDir("mlsae-exp-downstream");
         var corpus = Path.Combine(dir, "corpus.txt");
         // Paragraphs of Moby-Dick: blank-line separated documents.
-        var paragraphs = File.ReadAllText(Path.Combine(RepoPaths.SharedData, "moby-dick.txt")).Split("\n\n")
+        var paragraphs = File.ReadAllText(RepoPaths.MobyDick).Split("\n\n")
             .Select(p => p.Trim()).Where(p => p.Length > 80).Take(120).ToList();
         File.WriteAllText(corpus, string.Join("\n\n", paragraphs));
         const string hook = "blocks.0.hook_resid_post";

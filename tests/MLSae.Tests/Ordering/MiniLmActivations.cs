@@ -22,7 +22,7 @@ static class MiniLmActivations
         using var session = OnnxSessionFactory.Create(MiniLmResources.ModelBytes);
         var rows = new List<float>();
         int tokens = 0;
-        foreach (var line in File.ReadLines(Path.Combine(RepoPaths.SharedData, "brown.jsonl")))
+        foreach (var line in File.ReadLines(RepoPaths.BrownExcerpt))
         {
             if (tokens >= maxTokens) break;
             var text = JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!;

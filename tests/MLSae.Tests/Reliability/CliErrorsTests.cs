@@ -21,6 +21,7 @@ public class CliErrorsTests
             CliErrors.Clean("Pass --resume (ActivationCacheWriterOptions.Resume) to continue it or --overwrite (ActivationCacheWriterOptions.Overwrite) to replace it."));
         Assert.Equal("--k = 1000 exceeds the number of features m = 16; choose k <= m or a larger --d-sae.",
             CliErrors.Clean("SaeTrainingOptions.K = 1000 exceeds the number of features m = 16; choose k <= m or a larger SaeTrainingOptions.FeatureCount."));
+        Assert.Equal("'x' exists; pass --overwrite.", CliErrors.Clean("'x' exists; pass SaeExportOptions.Overwrite (--overwrite)."));
         Assert.Equal("AdamEpsilon must be positive (got 0).", CliErrors.Clean("SaeTrainingOptions.AdamEpsilon must be positive (got 0)."));
         Assert.Equal("first line second line", CliErrors.Clean("first line\r\n  second line"));
     }

@@ -55,7 +55,7 @@ public class SaeLossTests
     {
         using var scope = NewDisposeScope();
         const double target = 3, coef = 0.7, eps = 0.05;
-        var o = new SaeTrainingOptions { Architecture = SaeArchitecture.JumpReLU, TargetL0 = target, JumpReluBandwidth = eps };
+        var o = new SaeTrainingOptions { Architecture = SaeArchitecture.JumpReLU, TargetL0 = target, JumpReluBandwidth = eps, NormalizeActivations = false };
         var (module, w, x) = Setup(o);
         var th = w.Thresholds!;
         double recon = 0, l0 = 0;

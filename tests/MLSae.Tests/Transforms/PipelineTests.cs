@@ -99,7 +99,7 @@ public class PipelineTests(ITestOutputHelper output)
     [Trait("Category", "Integration")]
     public void TextToMiniLmToTrainSaeToReorder_FitsSavesAndLoads()
     {
-        var path = Path.Combine(RepoPaths.SharedData, "brown.jsonl");
+        var path = RepoPaths.BrownExcerpt;
         var texts = File.ReadLines(path).Take(24).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)
             .Select(t => t.Length > 300 ? t[..300] : t).ToArray();
         var ml = new MLContext(seed: 1);

@@ -36,7 +36,11 @@ public sealed class AbsorptionEvaluator
         return Score(data, sae, forward, progress);
     }
 
-    /// <summary>Probe, main latents and scoring on given word activations (the stage after the model).</summary>
+    /// <summary>
+    /// Probe, main latents and scoring on given word activations (the stage after the model). <paramref name="forward"/>, if
+    /// given, must produce <paramref name="sae"/>'s own codes (not a <see cref="UnitRowSaeForward"/>): decoder row lengths are
+    /// applied here.
+    /// </summary>
     public AbsorptionResult Score(WordActivations data, SaeWeights sae, ISaeForward? forward = null, IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -67,6 +71,12 @@ public sealed class AbsorptionEvaluator
             forward.Run(data.Activations.AsSpan(s * d, rows * d), rows, codes.AsSpan((int)((long)s * m), rows * m), recon.AsSpan(0, rows * d));
         }
 
+        // Everything below works on the equivalent unit-row SAE (SAEBench's convention): codes f_i ||W_dec[i]|| (folded in
+        // place: main latents are ranked by code means across latents) and decoder rows W_dec[i] / ||W_dec[i]||.
+        var norms = DecoderNorms.Of(sae);
+        DecoderNorms.Fold(codes, n, norms);
+        var unitDecoder = DecoderNorms.UnitRows(sae, norms);
+
         var details = new List<LetterAbsorption>();
         var scored = new List<AbsorptionAggregator.LetterResult>();
         for (int li = 0; li < letters.Length; li++)
@@ -80,7 +90,7 @@ public sealed class AbsorptionEvaluator
                 continue;
             }
             var main = AbsorptionAggregator.SelectMainLatents(codes, m, isLetter, data.Train, data.Test, _options.Scoring);
-            var scorer = new AbsorptionScorer(sae.DecoderWeights, m, probe.Direction(c), main, _options.Scoring);
+            var scorer = new AbsorptionScorer(unitDecoder, m, probe.Direction(c), main, _options.Scoring);
             var words = new List<WordAbsorption>();
             foreach (var r in data.Test)
             {

@@ -9,13 +9,17 @@ public readonly record struct WordAbsorption(double AbsorptionFraction, bool IsF
 /// <summary>
 /// SAEBench's per-word absorption scoring for one letter, given the word's activation x at the
 /// word token, its SAE code f, the letter's probe direction and the letter's main latents.
-/// With p the unit probe direction, c_i = cos(p, W_dec[i]) and the latent projection q_i = f_i c_i:
+/// With p the unit probe direction, c_i = cos(p, W_dec[i]) and the latent projection q_i = f_i (W_dec[i] . p), the
+/// projection of the latent's contribution f_i W_dec[i] on p. SAEBench writes q_i = f_i c_i
+/// (sae_bench/evals/absorption/feature_absorption_calculator.py), which is the same on its unit-norm decoder rows;
+/// MLSae's trained SAEs have rows of other lengths, so their activations are read in the unit-row form
+/// f_i ||W_dec[i]|| (<see cref="Models.DecoderNorms"/>) here, including the "main latents silent" test.
 /// <list type="bullet">
 /// <item>absorption fraction: A = x.p, M = sum over main latents of q_i; potential absorbers are the
 /// non-main latents with c_i &gt;= the fraction threshold and q_i &gt; 0; T = sum of their top
 /// <c>MaxAbsorbingLatents</c> q_i. If M &gt;= A or T / A &lt; the proportion threshold: 0; else if M &lt;= 0: 1;
 /// else a = min(T, A - M) and the fraction is clip(a / (a + M), 0, 1).</item>
-/// <item>full absorption: every main latent has |f_i| &lt; 1e-8, the latent with the largest q_i has
+/// <item>full absorption: every main latent has |f_i| ||W_dec[i]|| &lt; 1e-8, the latent with the largest q_i has
 /// c_i &gt;= the full threshold, A &gt;= 0 and q_top / A &gt;= the proportion threshold.</item>
 /// </list>
 /// </summary>
@@ -24,6 +28,8 @@ public sealed class AbsorptionScorer
     const double Eps = 1e-8;
     readonly double[] _probe;   // unit probe direction
     readonly double[] _cos;     // cos(probe, decoder row i)
+    readonly double[] _norm;    // ||W_dec[i]||: f_i _norm[i] is the activation of the unit-row form
+    readonly double[] _proj;    // W_dec[i] . probe = _norm[i] _cos[i]
     readonly int[] _main;
     readonly bool[] _isMain;
     readonly AbsorptionOptions _options;
@@ -46,12 +52,16 @@ public sealed class AbsorptionScorer
         _probe = new double[d];
         for (int j = 0; j < d; j++) _probe[j] = probeDirection[j] / norm;
         _cos = new double[featureCount];
+        _norm = new double[featureCount];
+        _proj = new double[featureCount];
         for (int i = 0; i < featureCount; i++)
         {
             var row = decoder.Slice(i * d, d);
             double dot = 0, rn = 0;
             for (int j = 0; j < d; j++) { dot += row[j] * _probe[j]; rn += (double)row[j] * row[j]; }
-            _cos[i] = rn > 0 ? dot / Math.Sqrt(rn) : 0;
+            _norm[i] = Math.Sqrt(rn);
+            _proj[i] = dot;
+            _cos[i] = rn > 0 ? dot / _norm[i] : 0;
         }
         _main = mainLatents;
         _isMain = new bool[featureCount];
@@ -66,7 +76,10 @@ public sealed class AbsorptionScorer
     /// <summary>cos(probe, W_dec[i]) for every latent.</summary>
     public ReadOnlySpan<double> ProbeCosines => _cos;
 
-    /// <summary>Scores one word from its activation <paramref name="x"/> [d] and code <paramref name="f"/> [m].</summary>
+    /// <summary>W_dec[i] . p for the unit probe direction p: a latent's projection per unit of its code.</summary>
+    public ReadOnlySpan<double> ProbeProjections => _proj;
+
+    /// <summary>Scores one word from its activation <paramref name="x"/> [d] and code <paramref name="f"/> [m] (the SAE's own codes for the decoder given).</summary>
     public WordAbsorption Score(ReadOnlySpan<float> x, ReadOnlySpan<float> f)
     {
         int m = _cos.Length;
@@ -74,7 +87,7 @@ public sealed class AbsorptionScorer
         for (int j = 0; j < _probe.Length; j++) a += x[j] * _probe[j];
 
         double main = 0;
-        foreach (var i in _main) main += f[i] * _cos[i];
+        foreach (var i in _main) main += f[i] * _proj[i];
 
         // Top MaxAbsorbingLatents projections among qualifying non-main latents, and the overall top projection.
         var top = new double[Math.Max(1, _options.MaxAbsorbingLatents)];
@@ -83,7 +96,7 @@ public sealed class AbsorptionScorer
         int best = -1;
         for (int i = 0; i < m; i++)
         {
-            double q = f[i] * _cos[i];
+            double q = f[i] * _proj[i];
             if (q > bestQ) { bestQ = q; best = i; }
             if (_isMain[i] || !(_cos[i] >= _options.AbsorptionFractionProbeCosSimThreshold) || !(q > 0) || _options.MaxAbsorbingLatents == 0) continue;
             if (topCount < top.Length) { top[topCount++] = q; Array.Sort(top, 0, topCount); }
@@ -102,7 +115,7 @@ public sealed class AbsorptionScorer
         }
 
         bool full = true;
-        foreach (var i in _main) if (!(Math.Abs(f[i]) < Eps)) { full = false; break; }
+        foreach (var i in _main) if (!(Math.Abs(f[i] * _norm[i]) < Eps)) { full = false; break; }
         if (full) full = best >= 0 && _cos[best] >= _options.FullAbsorptionProbeCosSimThreshold && a >= 0
                          && bestQ / a >= _options.ProbeProjectionProportionThreshold;
         return new WordAbsorption(fraction, full, a);

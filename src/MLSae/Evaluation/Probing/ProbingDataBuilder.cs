@@ -8,7 +8,9 @@ public static class ProbingDataBuilder
 {
     /// <summary>
     /// Mean-pools each text's token activations and its SAE codes. Texts that yield no tokens are
-    /// dropped (reported once through <see cref="MLSaeLog"/>).
+    /// dropped (reported once through <see cref="MLSaeLog"/>). Codes are pooled as <paramref name="sae"/> gives them; inputs are
+    /// ranked by mean difference across features, so pass a <see cref="UnitRowSaeForward"/> (as <c>mlsae eval</c> does) to rank
+    /// the unit-decoder-row codes SAEBench's probing sees.
     /// </summary>
     public static PooledProbingData Build(IReadOnlyList<LabeledText> texts, ITextActivationSource model, ISaeForward sae,
         IProgress<ProgressInfo>? progress = null)

@@ -97,6 +97,50 @@ public class AbsorptionPipelineTests
         Assert.Equal((double)testAbsorbed / testA / 3, r.Metrics.MeanFullAbsorptionScore, 12);
     }
 
+    /// <summary>
+    /// The same SAE with feature i rescaled by c_i (encoder row and bias times c_i, decoder row divided by c_i): codes
+    /// f_i c_i, identical reconstructions, decoder rows of norm 1/c_i, as export leaves a trained SAE (c = s).
+    /// </summary>
+    static SaeWeights Rescaled(SaeWeights w, double[] c)
+    {
+        int d = w.InputDim, m = w.FeatureCount;
+        var enc = (float[])w.EncoderWeights.Clone();
+        var bias = (float[])w.EncoderBias.Clone();
+        var dec = (float[])w.DecoderWeights.Clone();
+        for (int i = 0; i < m; i++)
+        {
+            bias[i] = (float)(bias[i] * c[i]);
+            for (int j = 0; j < d; j++) { enc[i * d + j] = (float)(enc[i * d + j] * c[i]); dec[i * d + j] = (float)(dec[i * d + j] / c[i]); }
+        }
+        return new SaeWeights(w.Architecture, w.Activation, d, m, enc, bias, dec, (float[])w.DecoderBias.Clone());
+    }
+
+    [Fact]
+    public void RescaledDecoderRows_ScoreLikeTheUnitRowSae()
+    {
+        // Same function, different parametrisation: absorption must not change. Main latents are scaled up and
+        // absorbers down (c = 4 and 0.25), so scoring with f_i cos_i would miss the absorption (q / A drops 4x)
+        // and ranking raw codes would prefer other latents.
+        const int absorbed = 12;
+        var (data, _) = Task(absorbed);
+        var unit = Sae(absorbed);
+        var c = Enumerable.Range(0, unit.FeatureCount).Select(i => i < 4 ? (i == 3 ? 6.0 : 4.0) : 0.25).ToArray();
+        var expected = new AbsorptionEvaluator(Abc).Score(data, unit);
+        var got = new AbsorptionEvaluator(Abc).Score(data, Rescaled(unit, c));
+        Assert.True(expected.Letters.Single(l => l.Letter == 'a').FullAbsorptionCount > 0);
+        Assert.Equal(expected.Letters.Count, got.Letters.Count);
+        for (int k = 0; k < expected.Letters.Count; k++)
+        {
+            var (e, g) = (expected.Letters[k], got.Letters[k]);
+            Assert.Equal(e.MainLatents, g.MainLatents);
+            Assert.Equal(e.ProbeTruePositives, g.ProbeTruePositives);
+            Assert.Equal(e.FullAbsorptionCount, g.FullAbsorptionCount);
+            Assert.Equal(e.MeanAbsorptionFraction, g.MeanAbsorptionFraction, 6);
+        }
+        Assert.Equal(expected.Metrics.MeanAbsorptionFractionScore, got.Metrics.MeanAbsorptionFractionScore, 6);
+        Assert.Equal(expected.Metrics.MeanFullAbsorptionScore, got.Metrics.MeanFullAbsorptionScore, 12);
+    }
+
     static void Near(double expected, double actual) =>
         Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"expected {expected}, got {actual}");
 

@@ -19,7 +19,7 @@ public class EvalCommandAbsorptionTests
         var dir = RepoPaths.NewTempDir();
         var cacheDir = Path.Combine(dir, "cache");
         const string hook = "blocks.3.hook_resid_post";
-        Assert.Equal(0, ExtractCommand.Create().Parse(["--model", MiniLmResources.Name, "--hook", hook, "--data", Path.Combine(RepoPaths.SharedData, "moby-dick.txt"),
+        Assert.Equal(0, ExtractCommand.Create().Parse(["--model", MiniLmResources.Name, "--hook", hook, "--data", RepoPaths.MobyDick,
             "--context", "32", "--max-tokens", "200", "--cpu", "--out", cacheDir]).Invoke());
         var sae = Reference.RandomWeights(MiniLmResources.HiddenSize, 48, SaeActivation.ReLU, seed: 23);
         var run = Path.Combine(dir, "run");
