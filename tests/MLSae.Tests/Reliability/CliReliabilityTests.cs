@@ -112,6 +112,7 @@ public class CliReliabilityTests
             ("inspect", ["inspect", "--model", "onnx:" + missing], missing),
             ("experiment", ["experiment", "--config", missing, "--out", Path.Combine(dir, "e")], missing),
             ("import-hf", ["import-hf", "--checkpoint", missing, "--out", Path.Combine(dir, "m.onnx")], missing),
+            ("fetch", ["fetch", "org/model", "--endpoint", "http://127.0.0.1:9", "--cache", Path.Combine(dir, "hub"), "--out", Path.Combine(dir, "m", "model.onnx")], "127.0.0.1"),
             ("compare", ["compare", "--sae", sae, "--sae", missing], missing),
             ("truncate", ["truncate", "--sae", missing, "--keep", "4", "--out", Path.Combine(dir, "t")], missing),
             ("export", ["export", "--sae", missing, "--format", "onnx", "--out", Path.Combine(dir, "x.onnx")], missing),
