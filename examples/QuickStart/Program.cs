@@ -42,7 +42,7 @@ var config = new TrainRunConfig(
     new ReorderOptions { Strategy = ReorderStrategyKind.Once, Warmup = 200, HistoryInterval = 20 });
 var runDir = Path.Combine(outDir, "run");
 var result = ProgressBars.Run("train", p => TrainRun.Execute(batches, config, runDir,
-    new SaeInfo { ModelName = model.Name, HookName = Hook }, progress: p));
+    new SaeInfo { ModelName = model.Name, HookName = Hook }, progress: p, overwrite: true));   // a rerun replaces the previous run
 
 // 4. Evaluate on the held-out tokens (SAEBench core metrics).
 var metrics = new MLContext(seed: 0).SaeEvaluation().Evaluate(result.Weights, batches.Store.HeldOut);

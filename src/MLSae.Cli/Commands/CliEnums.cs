@@ -13,6 +13,10 @@ static class CliEnums
         throw new ArgumentException($"{option} '{value}' is not one of: {string.Join(" | ", Enum.GetNames<T>().Select(Kebab))}.");
     }
 
+    // "MeanActivation" -> "mean-activation"; names with an acronym or a one-letter word ("JumpReLU", "TopK") are
+    // written as one word ("jumprelu", "topk"), as the options' descriptions show them.
     static string Kebab(string name) =>
-        string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 && !char.IsUpper(name[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+        name.Where((c, i) => char.IsUpper(c) && i > 0 && char.IsUpper(name[i - 1])).Any() || char.IsUpper(name[^1])
+        ? name.ToLowerInvariant()
+        : string.Concat(name.Select((c, i) => char.IsUpper(c) && i > 0 && !char.IsUpper(name[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

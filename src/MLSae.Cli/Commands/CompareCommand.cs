@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLSae.Cli.Rendering;
 using System.Globalization;
 using System.Text.Json;
 using MLSae.Evaluation.Consistency;
@@ -30,10 +31,9 @@ static class CompareCommand
             Console.Out.Write(json ? ToJson(result) : ToText(result, paths));
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return CliErrors.Fail("compare", e);
         }
     }
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MLSae.Activations;
+using MLSae.Cli.Rendering;
 using MLSae.Onnx;
 using MLSae.Runtime;
 using Spectre.Console;
@@ -11,38 +14,53 @@ static class DoctorCommand
 {
     public static Command Create()
     {
-        var command = new Command("doctor", "Check that TorchSharp, ONNX Runtime and the built-in MiniLM model work on this machine.");
-        command.SetAction(_ => Run());
+        var json = new Option<bool>("--json") { Description = "Print the checks as one JSON object (for scripts) instead of lines." };
+        var command = new Command("doctor", "Check that TorchSharp, ONNX Runtime and the built-in MiniLM model work on this machine.") { json };
+        command.SetAction(parse => CliErrors.Guard("doctor", () => Run(parse.GetValue(json))));
         return command;
     }
 
-    static int Run()
+    static int Run(bool json)
     {
-        int failures = 0;
-        failures += Check("TorchSharp (libtorch)", () =>
+        var checks = new List<(string What, bool Ok, string Detail)>
         {
-            TorchSharpRuntime.EnsureLoaded();
-            return $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, CUDA available: {TorchSharp.torch.cuda.is_available()}";
-        });
-        failures += Check("ONNX Runtime + minilm-l6", () =>
+            Check("TorchSharp (libtorch)", () =>
+            {
+                TorchSharpRuntime.EnsureLoaded();
+                return $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, CUDA available: {TorchSharp.torch.cuda.is_available()}";
+            }),
+            Check("ONNX Runtime + minilm-l6", () =>
+            {
+                using var session = OnnxSessionFactory.Create(MiniLmResources.ModelBytes);
+                return $"{OnnxSessionFactory.LastProvider} execution, inputs: {string.Join(", ", session.InputMetadata.Keys)}";
+            }),
+        };
+        if (json)
         {
-            using var session = OnnxSessionFactory.Create(MiniLmResources.ModelBytes);
-            return $"{OnnxSessionFactory.LastProvider} execution, inputs: {string.Join(", ", session.InputMetadata.Keys)}";
-        });
-        return failures == 0 ? 0 : 1;
+            var array = new JsonArray();
+            foreach (var (what, ok, detail) in checks)
+                array.Add(new JsonObject { ["check"] = what, ["ok"] = ok, ["detail"] = detail });
+            Console.Out.WriteLine(new JsonObject { ["ok"] = checks.All(c => c.Ok), ["checks"] = array }.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            foreach (var (what, ok, detail) in checks)
+                if (ok) AnsiConsole.MarkupLineInterpolated($"[green]ok[/]   {what}: {detail}");
+                else AnsiConsole.MarkupLineInterpolated($"[red]fail[/] {what}: {detail}");
+        }
+        var failed = checks.Where(c => !c.Ok).Select(c => c.What).ToList();
+        return failed.Count == 0 ? 0 : CliErrors.Usage("doctor", $"{failed.Count} check(s) failed: {string.Join(", ", failed)}.");
     }
 
-    static int Check(string what, Func<string> probe)
+    static (string, bool, string) Check(string what, Func<string> probe)
     {
         try
         {
-            AnsiConsole.MarkupLineInterpolated($"[green]ok[/]   {what}: {probe()}");
-            return 0;
+            return (what, true, probe());
         }
         catch (Exception e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]fail[/] {what}: {e.Message}");
-            return 1;
+            return (what, false, CliErrors.Message(e));
         }
     }
 }

@@ -44,29 +44,39 @@ static class EvalCommand
         var context = new Option<int>("--context") { Description = "Tokens per context for --data (default: the cache's, else 128)." };
         var absorption = new Option<bool>("--absorption") { Description = "Measure first-letter feature absorption (SAEBench): single-token words of the model's vocabulary in an in-context prompt, run through --model at --hook." };
         var absorptionWords = new Option<int>("--absorption-words") { Description = "At most this many vocabulary words for --absorption (a seeded sample; 0: all).", DefaultValueFactory = _ => AbsorptionEvaluatorDefaults.MaxWords };
+        var json = new Option<bool>("--json") { Description = "Print eval.json to standard output (progress and notes go to standard error) instead of the summary table." };
         var reconstructSpecial = new Option<bool>("--reconstruct-special") { Description = "Splice the reconstruction at special-token positions too (default: they keep their activations, as SAEBench)." };
 
         var command = new Command("eval", "Evaluate an SAE: reconstruction, shrinkage, sparsity, feature density, optional sparse probing; writes eval.json.")
         {
             sae, activations, output, probeData, labelField, textField, positive, maxTokens, batch, top, seed,
-            data, model, hook, downstreamTokens, context, reconstructSpecial, absorption, absorptionWords,
+            data, model, hook, downstreamTokens, context, reconstructSpecial, absorption, absorptionWords, json,
         };
         command.SetAction(parse => Run(new EvalArguments(
             parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output),
             parse.GetValue(probeData), parse.GetValue(labelField)!, parse.GetValue(textField)!, parse.GetValue(positive),
             parse.GetValue(maxTokens), parse.GetValue(batch), parse.GetValue(top), parse.GetValue(seed),
             parse.GetValue(data), parse.GetValue(model), parse.GetValue(hook), parse.GetValue(downstreamTokens),
-            parse.GetValue(context), parse.GetValue(reconstructSpecial), parse.GetValue(absorption), parse.GetValue(absorptionWords))));
+            parse.GetValue(context), parse.GetValue(reconstructSpecial), parse.GetValue(absorption), parse.GetValue(absorptionWords), parse.GetValue(json))));
         return command;
     }
 
     internal sealed record EvalArguments(string Sae, string Activations, string? Out, string? ProbeData, string LabelField,
         string TextField, string? PositiveClass, long MaxTokens, int BatchSize, int TopExamples, int Seed,
         string? Data = null, string? Model = null, string? Hook = null, long DownstreamTokens = DownstreamPreservationDefaults.MaxTokens,
-        int Context = 0, bool ReconstructSpecial = false, bool Absorption = false, int AbsorptionWords = AbsorptionEvaluatorDefaults.MaxWords);
+        int Context = 0, bool ReconstructSpecial = false, bool Absorption = false, int AbsorptionWords = AbsorptionEvaluatorDefaults.MaxWords,
+        bool Json = false);
 
     internal static int Run(EvalArguments a)
     {
+        if (a.BatchSize <= 0) return CliErrors.Usage("eval", $"--batch-size must be positive (got {a.BatchSize}).");
+        if (a.MaxTokens < 0) return CliErrors.Usage("eval", $"--max-tokens must be 0 (all) or positive (got {a.MaxTokens}).");
+        if (a.TopExamples < 0) return CliErrors.Usage("eval", $"--top-examples must be 0 (no table) or positive (got {a.TopExamples}).");
+        if (a.DownstreamTokens < 0) return CliErrors.Usage("eval", $"--downstream-tokens must be 0 (all) or positive (got {a.DownstreamTokens}).");
+        if (a.Context < 0) return CliErrors.Usage("eval", $"--context must be positive (got {a.Context}).");
+        // With --json, standard output carries only the JSON: everything else Spectre prints goes to standard error.
+        var console = AnsiConsole.Console;
+        if (a.Json) AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         try
         {
             var outDir = a.Out ?? (Directory.Exists(a.Sae) && RunFolder.SaePath(a.Sae) is not null ? a.Sae
@@ -82,10 +92,13 @@ static class EvalCommand
                 (source as IDisposable)?.Dispose();
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException or FormatException or InvalidDataException or NotSupportedException)
+        catch (Exception e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
-            return 1;
+            return CliErrors.Fail("eval", e);
+        }
+        finally
+        {
+            AnsiConsole.Console = console;
         }
     }
 
@@ -144,7 +157,14 @@ static class EvalCommand
             ITokenMetadataSource? tokens = cache is not null ? new CacheTokenMetadata(cache) : source as ITokenMetadataSource;
             table.Build().WriteJsonLines(Path.Combine(outDir, "features.jsonl"), tokens, tokens is null ? null : Decoder(cache));
         }
-        AnsiConsole.Write(SummaryTable(report));
+        if (a.Json)
+        {
+            using var buffer = new MemoryStream();
+            EvalJsonWriter.Write(buffer, report);
+            Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+        }
+        else
+            AnsiConsole.Write(SummaryTable(report));
         AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
         return 0;
     }

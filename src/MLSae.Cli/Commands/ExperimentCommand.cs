@@ -36,11 +36,9 @@ static class ExperimentCommand
                 return Run(parse.GetValue(config)!, parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(model),
                     parse.GetValue(hook), parse.GetValue(activations), parse.GetValue(threads), !parse.GetValue(noReport));
             }
-            catch (Exception e) when (e is ExperimentFileException or ArgumentException or IOException or InvalidOperationException or InvalidDataException
-                or NotSupportedException or UnauthorizedAccessException or TrainingDivergedException or JsonException)
+            catch (Exception e)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
-                return 1;
+                return CliErrors.Fail("experiment", e);
             }
         });
         return command;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLSae.Cli.Rendering;
 using MLSae.Persistence.Export;
 using MLSae.Scoring;
 
@@ -47,12 +48,10 @@ static class ExportCommand
             Console.WriteLine($"exported {weights.Architecture} SAE (d = {weights.InputDim}, m = {weights.FeatureCount}) from {saePath} as {formatText} -> {outPath}");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or KeyNotFoundException)
+        catch (Exception e)
         {
-            // Library messages name SaeExportOptions properties; the command line knows them as flags.
-            Console.Error.WriteLine("error: " + e.Message.Replace("SaeExportOptions.Overwrite (--overwrite)", "--overwrite", StringComparison.Ordinal)
-                .Replace("SaeExportOptions.HookPoint (--hookpoint)", "--hookpoint", StringComparison.Ordinal));
-            return 1;
+            // Library messages name SaeExportOptions properties ("SaeExportOptions.Overwrite (--overwrite)"); CliErrors keeps the flag.
+            return CliErrors.Fail("export", e);
         }
     }
 }

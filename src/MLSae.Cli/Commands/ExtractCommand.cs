@@ -97,10 +97,9 @@ static class ExtractCommand
             }
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error[/] {e.Message}");
-            return 1;
+            return CliErrors.Fail("extract", e);
         }
     }
 }

@@ -24,7 +24,7 @@ static class FetchCommand
         command.Add(endpoint);
         command.Add(output);
         modelOptions.AddTo(command);
-        command.SetAction((parse, ct) => ImportHfCommand.Guard(() =>
+        command.SetAction((parse, ct) => ImportHfCommand.Guard("fetch", () =>
         {
             var repoId = parse.GetValue(repo)!;
             var rev = parse.GetValue(revision) ?? HubDefaults.Revision;

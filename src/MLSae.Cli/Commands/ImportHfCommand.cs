@@ -18,7 +18,7 @@ static class ImportHfCommand
         command.Add(checkpoint);
         command.Add(output);
         options.AddTo(command);
-        command.SetAction(parse => Guard(() =>
+        command.SetAction(parse => Guard("import-hf", () =>
         {
             var dir = parse.GetValue(checkpoint)!.FullName;
             var onnx = parse.GetValue(output)!.FullName;
@@ -30,20 +30,8 @@ static class ImportHfCommand
         return command;
     }
 
-    /// <summary>Turns errors a user can cause (bad paths, bad checkpoints, Hub refusals) into one red line and exit code 1.</summary>
-    internal static Task<int> Guard(Func<int> run)
-    {
-        try
-        {
-            return Task.FromResult(run());
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or ArgumentException
-                                   or UnauthorizedAccessException or HttpRequestException or HubRequestException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return Task.FromResult(1);
-        }
-    }
+    /// <summary>Turns any error (bad paths, bad checkpoints, Hub refusals) into one line on standard error and exit code 1.</summary>
+    internal static Task<int> Guard(string command, Func<int> run) => Task.FromResult(CliErrors.Guard(command, run));
 
     /// <summary>The graph options import-hf and fetch share.</summary>
     internal sealed class ModelOptions

@@ -86,10 +86,9 @@ static class ReorderCommand
             AnsiConsole.MarkupLineInterpolated($"[green]reordered[/] {weights.FeatureCount} features by {byText} ({moved} moved) -> {outDir}");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
-            return 1;
+            return CliErrors.Fail("reorder", e);
         }
     }
 

@@ -38,9 +38,10 @@ static class ScoreCommand
             var textPath = parse.GetValue(text);
             if (new[] { activationPath, dataPath, textPath }.Count(p => p is not null) != 1)
             {
-                AnsiConsole.MarkupLine("[red]error[/]: pass exactly one of --activations DIR, --data FILE.safetensors or --text CORPUS.");
-                return 2;
+                return CliErrors.Usage("score", "pass exactly one of --activations DIR, --data FILE.safetensors or --text CORPUS.");
             }
+            if (parse.GetValue(topK) < 0) return CliErrors.Usage("score", $"--top-k must be 0 (every non-zero feature) or positive (got {parse.GetValue(topK)}).");
+            if (parse.GetValue(batch) <= 0) return CliErrors.Usage("score", $"--batch-size must be positive (got {parse.GetValue(batch)}).");
             try
             {
                 var options = new SaeScorerOptions
@@ -63,10 +64,9 @@ static class ScoreCommand
                     $"[green]scored[/] {summary.Rows:N0} rows (d = {scorer.Weights.InputDim}, m = {scorer.Weights.FeatureCount}) on {(options.Engine == ScoringEngine.MLNet ? "ML.NET" : summary.Provider)} in {summary.Elapsed.TotalSeconds:F2} s ({rate:N0} rows/s); mean L0 {summary.MeanL0:F1}; {summary.EntriesWritten:N0} entries -> {outPath}");
                 return 0;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or NotSupportedException or UnauthorizedAccessException or KeyNotFoundException)
+            catch (Exception e)
             {
-                AnsiConsole.MarkupLineInterpolated($"[red]error[/]: {e.Message}");
-                return 1;
+                return CliErrors.Fail("score", e);
             }
         });
         return command;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Models;
@@ -38,28 +37,27 @@ static class TrainCommand
         var reorderState = new Option<string?>("--reorder-state") { Description = "exact (permute Adam moments too) | naive (leave optimizer state unpermuted)." };
         var historyInterval = new Option<long?>("--history-interval") { Description = "Steps between feature-frequency snapshots (default 100)." };
         var config = new Option<string?>("--config") { Description = "JSON file of training options (plus an optional \"Ordering\" object); command-line options override it." };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out." };
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint in --out, with the options in its run.json (options given again must match)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace a run --out already holds (its files are deleted first)." };
         var output = new Option<string>("--out") { Description = "Run folder (run.json, config.json, metrics.csv, checkpoint, feature history, sae.onnx).", Required = true };
         var command = new Command("train", "Train a sparse autoencoder on cached activations.")
         {
             activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed,
             reorder, reorderBy, reorderWarmup, reorderInterval, reorderVariance, reorderWindow, reorderState, historyInterval,
-            config, resume, output,
+            config, resume, overwrite, output,
         };
-        command.SetAction(parse =>
-        {
-            try { return Run(parse); }
-            catch (Exception e) when (e is ArgumentException or IOException or NotSupportedException or InvalidOperationException or TrainingDivergedException or JsonException or InvalidDataException)
-            {
-                Console.Error.WriteLine($"mlsae train: {e.Message}");
-                return 1;
-            }
-        });
+        command.SetAction(parse => CliErrors.Guard("train", () => Run(parse)));
         return command;
 
         int Run(ParseResult parse)
         {
-            var run = parse.GetValue(config) is { } path ? TrainRunConfig.Load(path) : TrainRunConfig.Default;
+            var runDir = parse.GetValue(output)!;
+            // On --resume the run's own run.json is the base, so `train --resume --out DIR --activations A` needs nothing else;
+            // options given again must match it (TrainRunFolder refuses a resume that changes them).
+            var stored = Path.Combine(runDir, TrainRun.ConfigFile);
+            var run = parse.GetValue(config) is { } path ? TrainRunConfig.Load(path)
+                : parse.GetValue(resume) && File.Exists(stored) ? TrainRunConfig.Load(stored)
+                : TrainRunConfig.Default;
             var o = run.Training with
             {
                 Architecture = CliEnums.Parse(parse.GetValue(arch), "--arch", run.Training.Architecture),
@@ -88,11 +86,11 @@ static class TrainCommand
                 StateMode = CliEnums.Parse(parse.GetValue(reorderState), "--reorder-state", run.Ordering.StateMode),
                 HistoryInterval = parse.GetValue(historyInterval) ?? run.Ordering.HistoryInterval,
             };
-            var runDir = parse.GetValue(output)!;
             using var cache = ActivationCache.Open(parse.GetValue(activations)!);
             var provenance = new SaeInfo { ModelName = cache.Manifest.Model, HookName = cache.Manifest.Hook };
+            // TrainRun validates every option against the cache's d, then locks --out, before it writes anything there.
             var result = ProgressDisplay.Run($"train {o.Architecture}", progress =>
-                TrainRun.Execute(cache, new TrainRunConfig(o, r), runDir, provenance, parse.GetValue(resume), progress));
+                TrainRun.Execute(cache, new TrainRunConfig(o, r), runDir, provenance, parse.GetValue(resume), progress, overwrite: parse.GetValue(overwrite)));
             var last = result.Metrics.Count > 0 ? result.Metrics[^1] : null;
             Console.WriteLine($"trained {result.Steps} steps ({result.Tokens:N0} tokens); L0 {last?.L0:F1}, explained variance {last?.ExplainedVariance:F3}; " +
                 $"{result.Weights.Info.Permutations.Count} reorders; wrote {runDir}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MLSae.Cli.Rendering;
 using MLSae.Ordering;
 using MLSae.Persistence;
 using MLSae.Persistence.Onnx;
@@ -41,10 +42,9 @@ static class TruncateCommand
             Console.Out.WriteLine($"kept the first {keep} of {weights.FeatureCount} features -> {target}");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return CliErrors.Fail("truncate", e);
         }
     }
 }

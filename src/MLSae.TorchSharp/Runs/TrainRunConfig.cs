@@ -36,7 +36,15 @@ public sealed record TrainRunConfig(SaeTrainingOptions Training, ReorderOptions 
     public static TrainRunConfig Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
-        return FromJson(JsonNode.Parse(File.ReadAllText(path)), path);
+        try
+        {
+            return FromJson(JsonNode.Parse(File.ReadAllText(path)), path);
+        }
+        catch (JsonException e) when (!e.Message.StartsWith(path, StringComparison.Ordinal))
+        {
+            // The serializer's message ("'n' is an invalid start of a property name...") does not say which file.
+            throw new JsonException($"Config file '{path}' is not valid: {e.Message}", e);
+        }
     }
 
     /// <summary>This config as one JSON object (the shape <see cref="FromJson"/> reads).</summary>

@@ -34,7 +34,7 @@ public static class SaeTrainer
         IReadOnlyList<ITrainingObserver>? observers = null, string? runDirectory = null, bool resume = false, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(batches);
-        Validate(options);
+        options.Validate(batches.Dimension);   // everything checked before config.json is written
         TorchSharpRuntime.EnsureLoaded();
         if (options.TuneAllocator) GlibcAllocator.Tune(4L * options.BatchSize * options.ResolveFeatureCount(batches.Dimension));
         observers ??= [];
@@ -46,20 +46,8 @@ public static class SaeTrainer
         var checkpointPath = runDirectory is null ? null : Path.Combine(runDirectory, TrainingCheckpoint.FileName);
         if (resume && (checkpointPath is null || !File.Exists(checkpointPath)))
             throw new FileNotFoundException($"--resume: no checkpoint at '{checkpointPath ?? "(no run directory)"}'. Run without --resume to start fresh.");
+        if (resume) TrainingCheckpoint.DeleteStaleTemporaries(runDirectory!);
         using var loop = new TrainingLoop(batches, options, progress, observers, runDirectory, checkpointPath, resume, cancellation);
         return loop.Run();
-    }
-
-    static void Validate(SaeTrainingOptions o)
-    {
-        void Check(bool ok, string message) { if (!ok) throw new ArgumentException(message, nameof(o)); }
-        Check(o.BatchSize > 0, $"Batch size must be positive (got {o.BatchSize}).");
-        Check(o.GradientAccumulation > 0, $"Gradient accumulation must be at least 1 (got {o.GradientAccumulation}).");
-        Check(o.ResolveSteps() > 0, "Train for at least one step: set --steps or --tokens.");
-        Check(o.LearningRate > 0, $"Learning rate must be positive (got {o.LearningRate}).");
-        Check(o.Beta1 is >= 0 and < 1 && o.Beta2 is >= 0 and < 1, $"Adam betas must be in [0, 1) (got {o.Beta1}, {o.Beta2}).");
-        Check(o.FeatureCount > 0 || o.Expansion > 0, "Set a positive --d-sae or --expansion.");
-        Check(o.LogEvery > 0, $"LogEvery must be positive (got {o.LogEvery}).");
-        Check(o.Architecture != SaeArchitecture.JumpReLU || o.TargetL0 > 0, $"--target-l0 must be positive (got {o.TargetL0}).");
     }
 }

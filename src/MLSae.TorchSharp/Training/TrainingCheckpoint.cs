@@ -33,6 +33,37 @@ static class TrainingCheckpoint
     // Added after checkpoints were first written; older checkpoints lack it and resume with the identity.
     const string OriginalIndexBuffer = "original_index";
 
+    /// <summary>
+    /// Deletes checkpoint temp files (".checkpoint.safetensors.{pid}.{guid}.tmp", see AtomicFile) whose writing
+    /// process is gone: a checkpoint write killed half-way leaves one, and nothing else would ever remove it.
+    /// </summary>
+    public static int DeleteStaleTemporaries(string runDirectory)
+    {
+        if (!Directory.Exists(runDirectory)) return 0;
+        int deleted = 0;
+        foreach (var path in Directory.EnumerateFiles(runDirectory, $".{FileName}.*.tmp"))
+        {
+            var parts = Path.GetFileName(path)[(FileName.Length + 2)..].Split('.');
+            bool alive = parts.Length == 3 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int pid) && IsRunning(pid);
+            if (alive) continue;
+            File.Delete(path);
+            deleted++;
+        }
+        return deleted;
+    }
+
+    static bool IsRunning(int pid)
+    {
+        if (pid == Environment.ProcessId) return true;
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException) { return false; }   // no such process
+        catch (InvalidOperationException) { return false; }
+    }
+
     public static void Save(string path, SaeModule module, Adam optimizer, TrainerState state)
     {
         var writer = new SafeTensorsWriter();

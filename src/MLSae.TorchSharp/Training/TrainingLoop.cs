@@ -141,8 +141,8 @@ sealed class TrainingLoop : IDisposable
             last = fwd;
         }
         if (!double.IsFinite(loss))
-            throw new TrainingDivergedException($"Loss became {loss} at step {_step}. Training stopped; the last good checkpoint " +
-                $"{(_checkpointPath is null ? "(none: no run directory)" : $"in '{_checkpointPath}'")} is kept. Lower --lr or enable gradient clipping.");
+            throw new TrainingDivergedException($"Loss became {loss} at step {_step}. Training stopped; {KeptCheckpoint()}. " +
+                "If the activations hold no NaN or infinity, lower --lr or enable gradient clipping.");
         _module.BeforeOptimizerStep();
         if (_o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(_module.parameters(), _o.GradientClipNorm);
         _optimizer.step();
@@ -199,12 +199,16 @@ sealed class TrainingLoop : IDisposable
         return row;
     }
 
+    /// <summary>Names the checkpoint kept only when one exists (a run can diverge before its first checkpoint).</summary>
+    string KeptCheckpoint() => _checkpointPath is not null && File.Exists(_checkpointPath)
+        ? $"the last good checkpoint in '{_checkpointPath}' is kept" : "no checkpoint was written yet";
+
     void SaveCheckpoint()
     {
         using (var scope = NewDisposeScope())
             foreach (var p in _module.parameters())
                 if (!isfinite(p).all().item<bool>())
-                    throw new TrainingDivergedException($"Weights became NaN or infinite at step {_step}; training stopped and the last good checkpoint in '{_checkpointPath}' is kept. Lower --lr or enable gradient clipping.");
+                    throw new TrainingDivergedException($"Weights became NaN or infinite at step {_step}; training stopped; {KeptCheckpoint()}. Lower --lr or enable gradient clipping.");
         var state = new TrainerState
         {
             Step = _step, Tokens = _tokens, TotalSteps = _totalSteps, Scale = _scale, AdaptiveNormAverage = _normAverage,

@@ -107,7 +107,7 @@ public static class CorpusReader
     static IEnumerable<(string, string)> JsonLines(string file, string field)
     {
         using var reader = OpenUtf8(file);
-        int lineNo = 0;
+        int lineNo = 0, nulls = 0, firstNull = 0;
         while (reader.ReadLine() is { } line)
         {
             lineNo++;
@@ -121,7 +121,13 @@ public static class CorpusReader
                 if (!doc.RootElement.TryGetProperty(field, out var value)
                     && !(Match(doc.RootElement.EnumerateObject().Select(p => p.Name), field) is { } alt && doc.RootElement.TryGetProperty(alt, out value)))
                     throw MissingField(file, field, doc.RootElement.EnumerateObject().Select(p => p.Name), $"line {lineNo}");
-                text = value.ValueKind == JsonValueKind.String ? value.GetString() : value.ValueKind == JsonValueKind.Null ? null : value.GetRawText();
+                // A number or object where text belongs is a wrong field or a broken export, not text to embed; null is a missing
+                // value (common in datasets) and is skipped, counted and reported at the end of the file.
+                if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                    throw new InvalidDataException($"{file}:{lineNo}: field '{field}' is {Kind(value.ValueKind)} ({Shorten(value.GetRawText())}), not a string. " +
+                        "Pass --text-field with the field that holds the text.");
+                text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+                if (text is null && nulls++ == 0) firstNull = lineNo;
             }
             catch (JsonException e)
             {
@@ -129,7 +135,20 @@ public static class CorpusReader
             }
             if (!string.IsNullOrWhiteSpace(text)) yield return (text, $"{file}:{lineNo}");
         }
+        if (nulls > 0)
+            Diagnostics.MLSaeLog.Info($"{file}: skipped {nulls} line(s) whose '{field}' is null (first at line {firstNull}).");
     }
+
+    static string Kind(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    static string Shorten(string raw) => raw.Length <= 40 ? raw : raw[..40] + "...";
 
     static IEnumerable<(string, string)> Csv(string file, string field)
     {

@@ -30,6 +30,11 @@ public static class ActivationSources
             : candidates.Count == 1 ? candidates[0]
             : throw new InvalidDataException($"'{path}' holds {candidates.Count} 2-D float tensors; name one \"activations\" or pass its name.");
         if (t.Shape.Length != 2) throw new InvalidDataException($"'{path}': tensor '{t.Name}' has shape {t.ShapeText}; expected [rows, d].");
-        return new InMemoryActivationSource(f.ReadSingles(t.Name), checked((int)t.Shape[1]));
+        var values = f.ReadSingles(t.Name);
+        int d = checked((int)t.Shape[1]);
+        if (NonFiniteValues.IndexOfFirst(values) is >= 0 and var bad)
+            throw new InvalidDataException($"The activation data is at fault: '{path}' tensor '{t.Name}' row {bad / d} holds {NonFiniteValues.Describe(values[bad])} " +
+                $"in column {bad % d}. NaN and infinite activations cannot be scored or evaluated; fix or drop those rows.");
+        return new InMemoryActivationSource(values, d);
     }
 }

@@ -31,9 +31,9 @@ public sealed class SaeScorer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(weights);
         options = options == default ? new SaeScorerOptions() : options;
-        if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be positive.");
+        if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "SaeScorerOptions.BatchSize must be positive.");
         if (options.TopK < 0 || options.TopK > weights.FeatureCount)
-            throw new ArgumentOutOfRangeException(nameof(options), options.TopK, $"TopK must be 0 (sparse) or between 1 and m = {weights.FeatureCount}.");
+            throw new ArgumentOutOfRangeException(nameof(options), options.TopK, $"SaeScorerOptions.TopK must be 0 (sparse) or between 1 and m = {weights.FeatureCount}.");
         Weights = weights;
         Options = options;
         var onnx = SaeOnnx.Export(weights, new SaeOnnxOptions { Kind = SaeGraphKind.Encode, Batched = true });

@@ -60,14 +60,28 @@ public static class SaeModelFile
         using (archive)
         {
             var found = new List<(string, byte[])>();
+            var corrupt = new List<string>();
             int onnxEntries = 0;
             foreach (var entry in archive.Entries.OrderBy(e => e.FullName, StringComparer.Ordinal))
             {
                 if (entry.Name != "OnnxModel") continue;
                 onnxEntries++;
-                var bytes = Unwrap(ReadEntry(entry));
+                byte[] bytes;
+                try
+                {
+                    bytes = Unwrap(ReadEntry(entry));
+                }
+                catch (InvalidDataException e)   // a damaged deflate stream or a CRC mismatch
+                {
+                    corrupt.Add($"'{entry.FullName}' ({e.Message})");
+                    continue;
+                }
                 if (SaeOnnx.IsSaeModel(bytes)) found.Add((entry.FullName, bytes));
+                else if (!IsOnnx(bytes)) corrupt.Add($"'{entry.FullName}' (its bytes do not parse as an ONNX model)");
             }
+            if (found.Count == 0 && corrupt.Count > 0)
+                throw new InvalidDataException(
+                    $"'{source}' is corrupt: ONNX entry {string.Join(", ", corrupt)} is damaged. Save the model again, or restore the file from a good copy.");
             if (found.Count == 0)
             {
                 var what = archive.Entries.Any(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal) || e.Name == "Model.key")
@@ -77,6 +91,19 @@ public static class SaeModelFile
                     "Save a pipeline that contains ApplySae/TrainSae, or pass an .onnx file exported by MLSae or a SAELens folder.");
             }
             return found;
+        }
+    }
+
+    static bool IsOnnx(byte[] bytes)
+    {
+        try
+        {
+            var model = global::Onnx.ModelProto.Parser.ParseFrom(bytes);
+            return model.Graph is not null;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException)
+        {
+            return false;
         }
     }
 

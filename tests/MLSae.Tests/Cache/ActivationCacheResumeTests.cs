@@ -37,6 +37,7 @@ public class ActivationCacheResumeTests
         Assert.Equal(200, w.RowsCommitted);
         Assert.Contains(Directory.EnumerateFiles(dir), f => f.EndsWith(".tmp"));
         // A crash between renaming a shard's files and listing it leaves whole-looking but unlisted files.
+        w.ReleaseLockAsIfKilled();
         File.WriteAllBytes(Path.Combine(dir, "shard-00002.activations.f32"), new byte[100 * D * 4]);
         Assert.Throws<InvalidOperationException>(() => ActivationCache.Open(dir)); // incomplete: refused
         using (var partial = ActivationCache.Open(dir, allowIncomplete: true))
@@ -80,6 +81,7 @@ public class ActivationCacheResumeTests
         var dir = RepoPaths.NewTempDir("mlsae-cache");
         var w = ActivationCacheWriter.Create(dir, CacheTestData.Options(D));
         w.Append(CacheTestData.Chunk(0, 60, D)); // dies mid-shard 0
+        w.ReleaseLockAsIfKilled();
         using (var resumed = ActivationCacheWriter.Create(dir, CacheTestData.Options(D) with { Resume = true }))
         {
             Assert.Equal(0, resumed.ResumedRows);

@@ -111,6 +111,8 @@ public class ExperimentRunnerTests
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(output) });
         console.Profile.Width = 1000;   // no wrapping inside the message
         Spectre.Console.AnsiConsole.Console = console;
+        var previousError = Console.Error;
+        Console.SetError(output);   // errors go to standard error (issue 16)
         try
         {
             int code = root.Parse(["experiment", "--config", file, "--out", Path.Combine(dir, "out")]).Invoke();
@@ -119,6 +121,7 @@ public class ExperimentRunnerTests
         finally
         {
             Spectre.Console.AnsiConsole.Console = previous;
+            Console.SetError(previousError);
         }
         var text = output.ToString();
         Assert.Contains("runs[0] \"a\".train.Stepz", text);

@@ -6,7 +6,8 @@ namespace MLSae.Activations.Cache;
 /// <summary>
 /// A finished activation cache opened for reading: an <see cref="IActivationSource"/> over its rows
 /// plus readers of token ids, document ids and positions. Shards are memory-mapped on first use;
-/// bfloat16 shards are widened to float32 as they are read. Reads are thread-safe.
+/// bfloat16 shards are widened to float32 as they are read. Every read is checked for NaN and infinity
+/// (<see cref="InvalidDataException"/> naming the shard and row). Reads are thread-safe.
 /// </summary>
 public sealed class ActivationCache : IActivationSource, IDisposable
 {
@@ -76,7 +77,21 @@ public sealed class ActivationCache : IActivationSource, IDisposable
                 shard.Activations.Read(rowInShard * d, dst);
             else
                 ReadBFloat16(shard.Activations, rowInShard * d, dst);
+            if (NonFiniteValues.IndexOfFirst(dst) is >= 0 and var bad)
+                throw NonFinite(firstRow + done, rowInShard, bad, dst[(int)bad]);
         }
+    }
+
+    /// <summary>Names the shard, row and column of a NaN or infinity, and says the data, not the caller, is at fault.</summary>
+    InvalidDataException NonFinite(long segmentFirstRow, long rowInShard, long index, float value)
+    {
+        int d = Dimension;
+        long row = index / d;
+        int si = (int)((segmentFirstRow + row) / _rowsPerShard);
+        var file = Path.Combine(Directory, Manifest.Shards[si].Activations.File);
+        return new InvalidDataException($"The activation data is at fault: shard {si} ('{file}') row {rowInShard + row} (cache row {segmentFirstRow + row}) " +
+            $"holds {NonFiniteValues.Describe(value)} in column {index % d}. NaN and infinite activations cannot be trained on, scored or evaluated; " +
+            "extract the cache again (check the model and its inputs) or remove those rows.");
     }
 
     /// <summary>Copies the token ids of rows [firstRow, firstRow + count) into <paramref name="destination"/>.</summary>

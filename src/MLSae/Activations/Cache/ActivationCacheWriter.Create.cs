@@ -1,3 +1,5 @@
+using MLSae.Persistence;
+
 namespace MLSae.Activations.Cache;
 
 public sealed partial class ActivationCacheWriter
@@ -16,10 +18,26 @@ public sealed partial class ActivationCacheWriter
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("The activation cache format is little-endian; big-endian machines are not supported.");
         var dir = Path.GetFullPath(directory);
-        System.IO.Directory.CreateDirectory(dir);
+        // Claimed before anything is read or deleted: a second writer of the same folder fails here, naming the first.
+        var folderLock = FolderLock.Acquire(dir, "writing an activation cache");
+        try
+        {
+            var writer = CreateLocked(dir, options);
+            writer._lock = folderLock;
+            return writer;
+        }
+        catch
+        {
+            folderLock.Dispose();
+            throw;
+        }
+    }
+
+    static ActivationCacheWriter CreateLocked(string dir, ActivationCacheWriterOptions options)
+    {
         var sources = (options.SourceFiles ?? []).Select(ActivationCacheSourceFile.FromFile).ToList();
         var manifestPath = Path.Combine(dir, ActivationCacheDefaults.ManifestFileName);
-        var names = System.IO.Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).ToList();
+        var names = System.IO.Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName).Where(n => !FolderLock.IsLockFile(n!)).ToList();
         var foreign = names.FirstOrDefault(n => !ActivationCacheLayout.IsCacheFile(n!));
 
         if (File.Exists(manifestPath) && options.Resume)

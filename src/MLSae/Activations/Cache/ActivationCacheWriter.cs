@@ -16,6 +16,7 @@ namespace MLSae.Activations.Cache;
 /// drops that many leading rows of what it is given, so a producer can simply start again from the
 /// beginning. A producer that can fast-forward itself calls <see cref="SkipAhead"/> with the rows it
 /// skipped without sending them. The final cache is byte-identical to one written in one go.</para>
+/// <para>The writer holds a <see cref="FolderLock"/> on the folder until disposed: a second writer fails at once.</para>
 /// <para>Not thread-safe: call from one thread.</para>
 /// </remarks>
 public sealed partial class ActivationCacheWriter : IDisposable
@@ -28,6 +29,7 @@ public sealed partial class ActivationCacheWriter : IDisposable
     long _skip;
     ushort[] _bf16 = [];
     bool _completed, _failed, _disposed;
+    FolderLock? _lock;
 
     ActivationCacheWriter(string dir, ActivationCacheWriterOptions o, ActivationCacheManifest manifest, long skip)
     {
@@ -173,12 +175,20 @@ public sealed partial class ActivationCacheWriter : IDisposable
         return _manifest;
     }
 
+    /// <summary>Test hook: what the operating system does when the process is killed: the folder lock goes, temp files stay.</summary>
+    internal void ReleaseLockAsIfKilled()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+
     /// <summary>Abandons the shard being written (its temp files are deleted); listed shards stay and can be resumed.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
         AbortShard();
+        _lock?.Dispose();   // another process may write the folder from here on
     }
 
     void WriteActivations(ReadOnlySpan<float> values)

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MLSae.Cli.Experiments;
+using MLSae.Training;
+
+namespace MLSae.Cli.Rendering;
+
+/// <summary>
+/// How every command ends on an error: one line "mlsae CMD: error: MESSAGE" on standard error and exit code 1,
+/// never a stack trace (MLSAE_DEBUG=1 adds it). Messages are cleaned of .NET and library internals:
+/// "(Parameter 'o')" suffixes go, option properties become the command's flags.
+/// </summary>
+static partial class CliErrors
+{
+    /// <summary>Set MLSAE_DEBUG=1 to print the exception with its stack trace after the one-line error.</summary>
+    public const string DebugVariable = "MLSAE_DEBUG";
+
+    /// <summary>Runs a command's work; any exception becomes the one-line error and exit code 1.</summary>
+    public static int Guard(string command, Func<int> run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        try
+        {
+            return run();
+        }
+        catch (Exception e)
+        {
+            return Fail(command, e);
+        }
+    }
+
+    /// <summary>Writes the error line for <paramref name="e"/> and returns exit code 1.</summary>
+    public static int Fail(string command, Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        Console.Out.Flush();
+        Console.Error.WriteLine($"mlsae {command}: error: {Message(e)}");
+        if (Environment.GetEnvironmentVariable(DebugVariable) is "1" or "true") Console.Error.WriteLine(e);
+        return 1;
+    }
+
+    /// <summary>Writes a usage error (bad combination of options) and returns exit code 1.</summary>
+    public static int Usage(string command, string message)
+    {
+        Console.Error.WriteLine($"mlsae {command}: error: {message}");
+        return 1;
+    }
+
+    /// <summary>The one-line text of <paramref name="e"/>: its cleaned message, or for an unexpected exception type its name as well.</summary>
+    public static string Message(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e is AggregateException { InnerExceptions.Count: 1 } agg) e = agg.InnerExceptions[0];
+        var text = e.Message;
+        if (e is ArgumentException { ParamName: { } p })
+        {
+            // "text (Parameter 'o')" and, for ArgumentOutOfRangeException, "\nActual value was X.": .NET internals, not the user's words.
+            int cut = text.IndexOf($" (Parameter '{p}')", StringComparison.Ordinal);
+            if (cut >= 0) text = text[..cut];
+        }
+        text = Clean(text);
+        return Expected(e) ? text
+            : $"{text} (unexpected {e.GetType().Name}: please report it; set {DebugVariable}=1 for details)";
+    }
+
+    /// <summary>Exceptions a user's input or environment causes (files, data, options); anything else is reported as unexpected.</summary>
+    static bool Expected(Exception e) => e is IOException or InvalidDataException or ArgumentException or NotSupportedException
+        or UnauthorizedAccessException or InvalidOperationException or JsonException or FormatException or KeyNotFoundException
+        or HttpRequestException or TrainingDivergedException or ExperimentFileException or OperationCanceledException
+        or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or OverflowException;
+
+    /// <summary>Option flags of the CLI for the library's option properties.</summary>
+    static readonly Dictionary<string, string> s_flags = new(StringComparer.Ordinal)
+    {
+        ["SaeTrainingOptions.Architecture"] = "--arch", ["SaeTrainingOptions.Expansion"] = "--expansion",
+        ["SaeTrainingOptions.FeatureCount"] = "--d-sae", ["SaeTrainingOptions.L1Coefficient"] = "--l1",
+        ["SaeTrainingOptions.K"] = "--k", ["SaeTrainingOptions.TargetL0"] = "--target-l0",
+        ["SaeTrainingOptions.LearningRate"] = "--lr", ["SaeTrainingOptions.Steps"] = "--steps",
+        ["SaeTrainingOptions.Tokens"] = "--tokens", ["SaeTrainingOptions.BatchSize"] = "--batch-size",
+        ["SaeTrainingOptions.GradientAccumulation"] = "--grad-accum", ["SaeTrainingOptions.LearningRateSchedule"] = "--lr-schedule",
+        ["SaeTrainingOptions.WarmupSteps"] = "--warmup-steps", ["SaeTrainingOptions.Seed"] = "--seed",
+        ["ActivationCacheWriterOptions.Resume"] = "--resume", ["ActivationCacheWriterOptions.Overwrite"] = "--overwrite",
+        ["ActivationCacheWriterOptions.DType"] = "--dtype", ["ActivationCacheWriterOptions.Context"] = "--context",
+        ["ActivationCacheWriterOptions.Hook"] = "--hook", ["ActivationCacheWriterOptions.Model"] = "--model",
+        ["SaeScorerOptions.TopK"] = "--top-k", ["SaeScorerOptions.BatchSize"] = "--batch-size", ["SaeScorerOptions.Overwrite"] = "--overwrite",
+    };
+
+    /// <summary>"--resume (ActivationCacheWriterOptions.Resume)" becomes "--resume"; "SaeTrainingOptions.K" becomes "--k"; other option properties keep only their name.</summary>
+    internal static string Clean(string text)
+    {
+        text = FlagThenProperty().Replace(text, m => m.Groups["flag"].Value);
+        text = PropertyThenFlag().Replace(text, m => m.Groups["flag"].Value);
+        text = Property().Replace(text, m => s_flags.TryGetValue(m.Value, out var flag) ? flag : m.Groups["name"].Value);
+        return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    [GeneratedRegex(@"(?<flag>--[a-z0-9-]+) \(\w+Options\.\w+\)")]
+    private static partial Regex FlagThenProperty();
+
+    [GeneratedRegex(@"\b\w+Options\.\w+ \((?<flag>--[a-z0-9-]+)\)")]
+    private static partial Regex PropertyThenFlag();
+
+    [GeneratedRegex(@"\b\w+Options\.(?<name>\w+)\b")]
+    private static partial Regex Property();
+}

@@ -1,0 +1,106 @@
+using System.Text.Json.Nodes;
+using MLSae.Ordering;
+using MLSae.Persistence;
+using MLSae.Training;
+
+namespace MLSae.Runs;
+
+/// <summary>
+/// What a training run may do to its folder before it writes: refuse to replace a run without
+/// overwrite, clear the old run's files when it may, refuse a resume whose options differ from the
+/// run's, and delete temp files a killed process left. Called with the folder locked.
+/// </summary>
+public static class TrainRunFolder
+{
+    /// <summary>
+    /// Options that may change on resume: they decide how often metrics and checkpoints are written and the
+    /// allocator tuning, never what the model computes. Any other difference is refused.
+    /// </summary>
+    public static IReadOnlySet<string> ChangeableOnResume { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        nameof(SaeTrainingOptions.LogEvery), nameof(SaeTrainingOptions.CheckpointEvery), nameof(SaeTrainingOptions.TuneAllocator),
+    };
+
+    /// <summary>Every file a training run (and `mlsae eval` into it) writes; overwrite deletes exactly these, nothing else.</summary>
+    public static IReadOnlyList<string> RunFiles { get; } =
+    [
+        TrainRun.ConfigFile, RunFolder.Config, RunFolder.Metrics, TrainingCheckpoint.FileName, RunFolder.Sae, RunFolder.Eval,
+        FeatureHistoryFile.FileName, FeatureStabilityReport.FileName, "features.jsonl", "prefix_curves.csv",
+    ];
+
+    /// <summary>True when <paramref name="runDirectory"/> holds a trained SAE or a checkpoint: work that a fresh run would destroy.</summary>
+    public static bool HoldsRun(string runDirectory) =>
+        File.Exists(Path.Combine(runDirectory, RunFolder.Sae)) || File.Exists(Path.Combine(runDirectory, TrainingCheckpoint.FileName));
+
+    /// <summary>
+    /// Readies <paramref name="runDirectory"/> for a run of <paramref name="config"/>. A fresh run (no resume) over a folder
+    /// holding a run is refused unless <paramref name="overwrite"/>, which first deletes the old run's files (<see cref="RunFiles"/>).
+    /// A resume is refused when run.json records different options (all differences listed). Stale temp files are deleted.
+    /// </summary>
+    /// <exception cref="IOException">The folder holds a run and neither resume nor overwrite was asked for.</exception>
+    /// <exception cref="ArgumentException">Resume and overwrite together, or a resume with different options.</exception>
+    public static void Prepare(string runDirectory, TrainRunConfig config, bool resume, bool overwrite)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (resume && overwrite) throw new ArgumentException("Pass either --resume (continue the run) or --overwrite (replace it), not both.");
+        var dir = Path.GetFullPath(runDirectory);
+        DeleteStaleTemporaries(dir);
+        if (resume)
+        {
+            if (!File.Exists(Path.Combine(dir, TrainingCheckpoint.FileName)))
+                throw new FileNotFoundException($"--resume: '{dir}' holds no checkpoint ({TrainingCheckpoint.FileName}) to continue from. Run without --resume to start fresh.");
+            var stored = Path.Combine(dir, TrainRun.ConfigFile);
+            if (File.Exists(stored) && Differences(TrainRun.LoadConfig(dir), config) is { Count: > 0 } diffs)
+                throw new ArgumentException($"--resume: the run in '{dir}' was trained with other options: {string.Join("; ", diffs)}. " +
+                    $"Resume with the run's options (only {string.Join(", ", ChangeableOnResume.Order(StringComparer.Ordinal))} may change), or train into a new --out folder.");
+            return;
+        }
+        if (HoldsRun(dir) && !overwrite)
+            throw new IOException($"'{dir}' already holds a training run ({Describe(dir)}). Pass --resume to continue it, --overwrite to replace it, or choose another --out folder.");
+        // A fresh run: nothing of an older run may stay beside the new model (an old stability.csv, eval.json...).
+        foreach (var name in RunFiles)
+            File.Delete(Path.Combine(dir, name));
+    }
+
+    /// <summary>"K: 16 in the run, 8 now" for every option that differs, except those in <see cref="ChangeableOnResume"/>.</summary>
+    public static IReadOnlyList<string> Differences(TrainRunConfig stored, TrainRunConfig requested)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(requested);
+        var list = new List<string>();
+        Compare(stored.ToJson(), requested.ToJson(), "", list);
+        return list;
+    }
+
+    static void Compare(JsonNode? a, JsonNode? b, string path, List<string> into)
+    {
+        if (JsonNode.DeepEquals(a, b) || ChangeableOnResume.Contains(path)) return;
+        if (a is JsonObject x && b is JsonObject y)
+        {
+            foreach (var name in x.Select(kv => kv.Key).Union(y.Select(kv => kv.Key)))
+                Compare(x[name], y[name], path.Length == 0 ? name : $"{path}.{name}", into);
+            return;
+        }
+        into.Add($"{(path.Length == 0 ? "config" : path)}: {a?.ToJsonString() ?? "missing"} in the run, {b?.ToJsonString() ?? "missing"} now");
+    }
+
+    /// <summary>
+    /// Deletes the temp files of atomic writes (".{name}.{pid}.{guid}.tmp") that a killed process left in the folder.
+    /// Safe only with the folder locked: then no other process is writing them.
+    /// </summary>
+    public static void DeleteStaleTemporaries(string runDirectory)
+    {
+        if (!Directory.Exists(runDirectory)) return;
+        foreach (var path in Directory.EnumerateFiles(runDirectory, ".*.tmp"))
+            if (RunFiles.Any(f => Path.GetFileName(path).StartsWith("." + f + ".", StringComparison.Ordinal)))
+                File.Delete(path);
+    }
+
+    static string Describe(string dir)
+    {
+        var parts = new List<string>();
+        if (File.Exists(Path.Combine(dir, RunFolder.Sae))) parts.Add($"a trained {RunFolder.Sae}");
+        if (File.Exists(Path.Combine(dir, TrainingCheckpoint.FileName))) parts.Add("a checkpoint");
+        return string.Join(" and ", parts);
+    }
+}
