@@ -74,3 +74,40 @@ public class ReorderCommandTests
         Directory.Delete(dir, true);
     }
 }
+
+public class AlignCompareTruncateCommandTests
+{
+    [Fact]
+    public void AlignToRestoresTheReferenceOrder_CompareSeesIt_AndTruncateKeepsThePrefix()
+    {
+        const int d = 6, m = 20;
+        var reference = PostHocTestData.RandomSae(d, m, 61);
+        var order = Enumerable.Range(0, m).Reverse().ToArray();
+        var shuffled = MLSae.Ordering.SaeFeatureReorder.Permute(reference, order, "test");
+        var dir = RepoPaths.NewTempDir();
+        string refPath = Path.Combine(dir, "ref.onnx"), shuffledPath = Path.Combine(dir, "shuffled.onnx"), aligned = Path.Combine(dir, "aligned");
+        SaeOnnx.Save(reference, refPath);
+        SaeOnnx.Save(shuffled, shuffledPath);
+
+        var root = new RootCommand { ReorderCommand.Create(), CompareCommand.Create(), TruncateCommand.Create() };
+        Assert.Equal(0, root.Parse(["reorder", "--sae", shuffledPath, "--align-to", refPath, "--out", aligned]).Invoke());
+        var result = SaeLoader.Load(aligned);
+        for (int j = 0; j < m; j++) Assert.True(result.DecoderRow(j).SequenceEqual(reference.DecoderRow(j)), $"feature {j} not aligned");
+
+        var stdout = Console.Out;
+        var text = new StringWriter();
+        Console.SetOut(text);
+        try { Assert.Equal(0, root.Parse(["compare", "--sae", refPath, "--sae", aligned, "--json"]).Invoke()); }
+        finally { Console.SetOut(stdout); }
+        using var json = System.Text.Json.JsonDocument.Parse(text.ToString());
+        Assert.Equal(1.0, json.RootElement.GetProperty("fraction_above_0_9").GetDouble());
+        Assert.Equal(1.0, json.RootElement.GetProperty("index_consistency").EnumerateArray().Last().GetProperty("mean_cosine").GetDouble(), 5);
+
+        var truncated = Path.Combine(dir, "first5");
+        Assert.Equal(0, root.Parse(["truncate", "--sae", aligned, "--keep", "5", "--out", truncated]).Invoke());
+        var prefix = SaeLoader.Load(truncated);
+        Assert.Equal(5, prefix.FeatureCount);
+        Assert.Equal(reference.EncoderWeights[..(5 * d)], prefix.EncoderWeights);
+        Assert.Equal(1, root.Parse(["truncate", "--sae", aligned, "--keep", "21", "--out", Path.Combine(dir, "too-many")]).Invoke());
+    }
+}
