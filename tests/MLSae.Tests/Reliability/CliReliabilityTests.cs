@@ -41,6 +41,17 @@ public class CliReliabilityTests
         Assert.Equal(9, TrainRun.LoadConfig(run).Training.Seed);
     }
 
+    [Theory]
+    [InlineData("train", "--no-such-option")]
+    [InlineData("train", "--steps", "many")]
+    [InlineData("compare", "--sae")]
+    public void ParseErrorsAreOneLineOnStandardError_WithNothingOnStandardOutput(params string[] args)
+    {
+        var r = RunCli(args);
+        AssertOneLineError(r, args[0]);
+        Assert.True(r.Stdout.Trim().Length == 0, r.ToString());
+    }
+
     [Fact]
     public void TrainIntoAFolderAnotherProcessHolds_FailsAtOnceNamingThatProcess()
     {
