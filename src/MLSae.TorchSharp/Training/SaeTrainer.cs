@@ -35,6 +35,9 @@ public static class SaeTrainer
     {
         ArgumentNullException.ThrowIfNull(batches);
         Validate(options);
+        if (options.TargetL0 is { } target && target > options.ResolveFeatureCount(batches.Dimension))
+            throw new ArgumentException($"SaeTrainingOptions.TargetL0 (--target-l0) is {target}, more than the {options.ResolveFeatureCount(batches.Dimension)} features " +
+                "the SAE has: choose a target L0 of at most m (typically 16-128).", nameof(options));
         TorchSharpRuntime.EnsureLoaded();
         if (options.TuneAllocator) GlibcAllocator.Tune(4L * options.BatchSize * options.ResolveFeatureCount(batches.Dimension));
         observers ??= [];
@@ -60,6 +63,11 @@ public static class SaeTrainer
         Check(o.Beta1 is >= 0 and < 1 && o.Beta2 is >= 0 and < 1, $"Adam betas must be in [0, 1) (got {o.Beta1}, {o.Beta2}).");
         Check(o.FeatureCount > 0 || o.Expansion > 0, "Set a positive --d-sae or --expansion.");
         Check(o.LogEvery > 0, $"LogEvery must be positive (got {o.LogEvery}).");
-        Check(o.Architecture != SaeArchitecture.JumpReLU || o.TargetL0 > 0, $"--target-l0 must be positive (got {o.TargetL0}).");
+        if (o.TargetL0 is { } target)
+        {
+            Check(double.IsFinite(target) && target > 0, $"SaeTrainingOptions.TargetL0 (--target-l0) must be a positive number of features per token (got {target}).");
+            Check(o.Architecture is SaeArchitecture.Standard or SaeArchitecture.JumpReLU,
+                $"SaeTrainingOptions.TargetL0 (--target-l0) applies to standard and jumprelu SAEs; {o.Architecture} sets L0 with SaeTrainingOptions.K (--k). Remove the target or set K.");
+        }
     }
 }

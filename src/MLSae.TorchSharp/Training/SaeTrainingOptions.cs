@@ -46,7 +46,7 @@ public static class SaeTrainingDefaults
     public const double L1Coefficient = 0.04;
     /// <summary>k (topk, batchtopk, matryoshka).</summary>
     public const int K = 32;
-    /// <summary>Target L0 (jumprelu).</summary>
+    /// <summary>JumpReLU's L0-loss target when <see cref="SaeTrainingOptions.TargetL0"/> is null.</summary>
     public const double TargetL0 = 20;
     /// <summary>JumpReLU L0 penalty coefficient (sparsity_penalty of the original baseline).</summary>
     public const double JumpReluSparsityCoefficient = 1.0;
@@ -125,8 +125,13 @@ public readonly record struct SaeTrainingOptions
     public int K { get; init; } = SaeTrainingDefaults.K;
     /// <summary>AuxK loss weight (topk family); 0 disables.</summary>
     public double AuxKCoefficient { get; init; } = SaeTrainingDefaults.AuxKCoefficient;
-    /// <summary>Target L0 (jumprelu).</summary>
-    public double TargetL0 { get; init; } = SaeTrainingDefaults.TargetL0;
+    /// <summary>
+    /// The L0 (features firing per token) training aims at, or null. Standard: the L1 coefficient adapts during training
+    /// (starting at <see cref="L1Coefficient"/>) so that L0 settles here; null keeps <see cref="L1Coefficient"/> fixed.
+    /// JumpReLU: the target of its L0 loss; null means <see cref="SaeTrainingDefaults.TargetL0"/>. Top-k family: must be null
+    /// (<see cref="K"/> sets L0). At most m.
+    /// </summary>
+    public double? TargetL0 { get; init; }
     /// <summary>JumpReLU L0-penalty coefficient.</summary>
     public double JumpReluSparsityCoefficient { get; init; } = SaeTrainingDefaults.JumpReluSparsityCoefficient;
     /// <summary>JumpReLU STE bandwidth.</summary>
@@ -172,6 +177,8 @@ public readonly record struct SaeTrainingOptions
 
     /// <summary>Scale activations so E||x||^2 = d (folded back at export).</summary>
     public bool NormalizeActivations { get; init; } = true;
+    /// <summary>Initial encoder/decoder weights: per architecture as the references do, or the old tied unit-norm start.</summary>
+    public WeightInit WeightInit { get; init; } = WeightInit.Reference;
     /// <summary>Initial decoder bias.</summary>
     public DecoderBiasInit DecoderBiasInit { get; init; } = DecoderBiasInit.Auto;
     /// <summary>Rows sampled for the normalisation scale and b_dec init.</summary>
