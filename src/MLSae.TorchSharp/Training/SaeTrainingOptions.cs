@@ -38,11 +38,15 @@ public enum DecoderBiasInit
 /// <summary>Constant defaults of <see cref="SaeTrainingOptions"/>.</summary>
 public static class SaeTrainingDefaults
 {
-    /// <summary>Default architecture.</summary>
-    public const SaeArchitecture Architecture = SaeArchitecture.Standard;
+    /// <summary>
+    /// Default architecture: TopK with <see cref="K"/> = 32, sparse by construction whatever the data's scale (a fixed L1
+    /// coefficient is not: 0.04 gives L0 ~ 750 of 3,072 on MiniLM layer 3). For a standard SAE set a target with
+    /// <see cref="SaeTrainingOptions.TargetL0"/>. Measurements: docs/training.md, "Defaults".
+    /// </summary>
+    public const SaeArchitecture Architecture = SaeArchitecture.TopK;
     /// <summary>m = expansion x d when <see cref="SaeTrainingOptions.FeatureCount"/> is 0.</summary>
     public const int Expansion = 8;
-    /// <summary>L1 coefficient (standard).</summary>
+    /// <summary>L1 coefficient (standard; the start of the target-L0 controller when a target is set).</summary>
     public const double L1Coefficient = 0.04;
     /// <summary>k (topk, batchtopk, matryoshka).</summary>
     public const int K = 32;

@@ -48,7 +48,7 @@ public class SaeInitializationTests
     public void DirectionsDoNotDependOnTheInitScheme()
     {
         // Same seed, both schemes: the rows differ only by their norms (the scheme consumes no random numbers).
-        var o = new SaeTrainingOptions { FeatureCount = M };
+        var o = new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, FeatureCount = M };
         using var a = SaeModuleFactory.Create(o, D, new Generator(9));
         using var b = SaeModuleFactory.Create(o with { WeightInit = WeightInit.TiedUnitNorm }, D, new Generator(9));
         var ea = a.W_enc.detach().data<float>().ToArray();
@@ -65,7 +65,7 @@ public class SaeInitializationTests
         var x = randn(n, d, generator: new Generator(1));
         foreach (var (init, expectedRatio) in new[] { (WeightInit.Reference, 0.4), (WeightInit.TiedUnitNorm, 4.0) })
         {
-            using var module = SaeModuleFactory.Create(new SaeTrainingOptions { FeatureCount = m, WeightInit = init }, d, new Generator(2));
+            using var module = SaeModuleFactory.Create(new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, FeatureCount = m, WeightInit = init }, d, new Generator(2));
             using var _ = no_grad();
             var xHat = module.Decode(module.Encode(x));
             double ratio = ((xHat * x).sum() / (x * x).sum()).item<float>();

@@ -38,10 +38,10 @@ public class TargetL0ControllerTests(ITestOutputHelper output)
             Assert.Equal(logC, c.LogCoefficient, 12);
         }
         // Above target the coefficient rose, below it fell.
-        var up = TargetL0Controller.For(new SaeTrainingOptions { TargetL0 = 10, L1Coefficient = 1 })!;
+        var up = TargetL0Controller.For(new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, TargetL0 = 10, L1Coefficient = 1 })!;
         up.Update(20, 1);
         Assert.True(up.Coefficient > 1);
-        var down = TargetL0Controller.For(new SaeTrainingOptions { TargetL0 = 10, L1Coefficient = 1 })!;
+        var down = TargetL0Controller.For(new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, TargetL0 = 10, L1Coefficient = 1 })!;
         down.Update(5, 1);
         Assert.True(down.Coefficient < 1);
     }
