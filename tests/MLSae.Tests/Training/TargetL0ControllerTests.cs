@@ -15,14 +15,14 @@ public class TargetL0ControllerTests(ITestOutputHelper output)
 
     static SaeTrainingOptions Standard(double target, long steps) => new()
     {
-        Architecture = SaeArchitecture.Standard, FeatureCount = M, TargetL0 = target, L1Coefficient = 0.01, BatchSize = 64, Steps = steps,
+        Architecture = SaeArchitecture.Standard, FeatureCount = M, TargetL0 = target, L1Coefficient = 0.1, BatchSize = 64, Steps = steps,
         LearningRate = 3e-3, WarmupSteps = 20, LogEvery = 1, CheckpointEvery = 0, InitSampleRows = 512, Seed = 7, TuneAllocator = false,
     };
 
     [Fact]
     public void UpdateIsIntegralControlInLogSpaceOnTheL0MovingAverage()
     {
-        // Hand-worked reference: decay 0.9, gain 0.01 x lr fraction, step clamped to +-0.05, moving average seeded by the first L0.
+        // Hand-worked reference: decay 0.9, gain 0.01 x lr fraction, step clamped to +-0.01, moving average seeded by the first L0.
         var c = TargetL0Controller.For(new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, TargetL0 = 10, L1Coefficient = 0.05 })!;
         Assert.Equal(0.05, c.Coefficient, 12);
         double[] l0 = [40, 20, 10, 5, 0, 3000, 10];
@@ -33,7 +33,7 @@ public class TargetL0ControllerTests(ITestOutputHelper output)
             c.Update(l0[s], lr[s]);
             avg = avg < 0 ? l0[s] : 0.9 * avg + 0.1 * l0[s];
             double step = 0.01 * lr[s] * Math.Log(Math.Max(avg, 1e-3) / 10);
-            logC += Math.Max(-0.05, Math.Min(0.05, step));
+            logC += Math.Max(-0.01, Math.Min(0.01, step));
             Assert.Equal(avg, c.L0Average, 12);
             Assert.Equal(logC, c.LogCoefficient, 12);
         }
