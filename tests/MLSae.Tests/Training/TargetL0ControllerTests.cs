@@ -77,11 +77,11 @@ public class TargetL0ControllerTests(ITestOutputHelper output)
     public void L0SettlesWithinTenPercentOfTheTarget(L1Weighting weighting)
     {
         const double target = 8;
-        var result = SaeTrainer.Train(new InMemoryActivationSource(s_data.Value, D), Standard(target, 800) with { L1Weighting = weighting });
+        var result = SaeTrainer.Train(new InMemoryActivationSource(s_data.Value, D), Standard(target, 1000) with { L1Weighting = weighting });
         var rows = result.Metrics;
         double last = rows.Skip(rows.Count - 200).Average(r => r.L0);
         double coefStart = rows[0].SparsityCoefficient, coefEnd = rows[^1].SparsityCoefficient;
-        output.WriteLine($"{weighting}: L0 at steps 1, 100, 300, 600: {rows[0].L0:F1}, {rows[99].L0:F1}, {rows[299].L0:F1}, {rows[599].L0:F1}; " +
+        output.WriteLine($"{weighting}: L0 at steps 1, 100, 300, 600, 1000: {rows[0].L0:F1}, {rows[99].L0:F1}, {rows[299].L0:F1}, {rows[599].L0:F1}, {rows[^1].L0:F1}; " +
             $"mean of the last 200 steps {last:F2} (target {target}); coefficient {coefStart:G3} -> {coefEnd:G3}; EV {rows[^1].ExplainedVariance:F3}");
         Assert.True(rows[0].L0 > 2 * target, $"the start must be far from the target for the test to mean anything (L0 {rows[0].L0})");
         Assert.True(Math.Abs(last - target) <= 0.1 * target, $"L0 settled at {last:F2}, not within 10% of {target}");
