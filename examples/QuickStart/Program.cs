@@ -1,4 +1,4 @@
-// QuickStart: real English text -> MiniLM layer-3 activations -> a small ReLU+L1 SAE -> metrics.
+// QuickStart: real English text -> MiniLM layer-3 activations -> a small sparse SAE (the defaults: TopK, k = 32) -> metrics.
 // Everything it writes goes under ./quickstart-output (or the folder given as the first argument).
 using Microsoft.ML;
 using MLSae.Activations;
@@ -31,12 +31,13 @@ using (var sink = new ActivationCacheSink(cacheDir, new ActivationCacheWriterOpt
 }
 using var cache = ActivationCache.Open(cacheDir);
 
-// 3. Train a ReLU + L1 SAE (dictionary_learning's StandardTrainer semantics), 10% of tokens held out.
+// 3. Train an SAE with the default architecture (TopK, k = 32 features per token: sparse whatever the data's scale),
+//    10% of tokens held out. For a ReLU + L1 SAE at the same sparsity: Architecture = SaeArchitecture.Standard, TargetL0 = 32.
 var batches = ActivationStoreBatchSource.Create(cache, seed: 42, heldOutFraction: 0.1);
 var config = new TrainRunConfig(
     new SaeTrainingOptions
     {
-        Architecture = SaeArchitecture.Standard, Expansion = 4, L1Coefficient = 0.2,
+        Expansion = 4,
         Steps = 500, BatchSize = 512, WarmupSteps = 50, SparsityWarmupSteps = 100, LogEvery = 50, Seed = 42,
     },
     new ReorderOptions { Strategy = ReorderStrategyKind.Once, Warmup = 200, HistoryInterval = 20 });

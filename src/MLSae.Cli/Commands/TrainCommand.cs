@@ -14,12 +14,12 @@ static class TrainCommand
     public static Command Create()
     {
         var activations = new Option<string>("--activations") { Description = "Folder of the activation cache to train on (mlsae extract --out).", Required = true };
-        var arch = new Option<string?>("--arch") { Description = "standard | jumprelu | topk | batchtopk | matryoshka | ordered." };
+        var arch = new Option<string?>("--arch") { Description = "standard | jumprelu | topk | batchtopk | matryoshka | ordered (default topk, k 32)." };
         var expansion = new Option<int?>("--expansion") { Description = "m = expansion x d (default 8)." };
         var dSae = new Option<int?>("--d-sae") { Description = "Number of features m (overrides --expansion)." };
-        var l1 = new Option<double?>("--l1") { Description = "L1 coefficient (standard, default 0.04)." };
+        var l1 = new Option<double?>("--l1") { Description = "L1 coefficient (standard, default 0.04; with --target-l0, where the adaptation starts)." };
         var k = new Option<int?>("--k") { Description = "Active features per token (topk family, default 32)." };
-        var targetL0 = new Option<double?>("--target-l0") { Description = "Target L0 (jumprelu, default 20)." };
+        var targetL0 = new Option<double?>("--target-l0") { Description = "Target L0 (features per token). standard: the L1 coefficient adapts so L0 settles here (starting from --l1); jumprelu: its L0-loss target (default 20); not for the topk family (use --k)." };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 3e-4)." };
         var steps = new Option<long?>("--steps") { Description = "Optimizer steps." };
         var tokens = new Option<long?>("--tokens") { Description = "Training tokens (overrides --steps)." };
@@ -75,6 +75,7 @@ static class TrainCommand
                 WarmupSteps = parse.GetValue(warmup) ?? run.Training.WarmupSteps,
                 Seed = parse.GetValue(seed) ?? run.Training.Seed,
             };
+            CheckOptionFitsArchitecture(parse, o.Architecture, l1, k);
             var r = run.Ordering with
             {
                 Strategy = CliEnums.Parse(parse.GetValue(reorder), "--reorder", run.Ordering.Strategy),
@@ -96,5 +97,15 @@ static class TrainCommand
                 $"{result.Weights.Info.Permutations.Count} reorders; wrote {runDir}");
             return 0;
         }
+    }
+
+    /// <summary>Sparsity flags that the chosen architecture would silently ignore are errors.</summary>
+    static void CheckOptionFitsArchitecture(ParseResult parse, SaeArchitecture arch, Option<double?> l1, Option<int?> k)
+    {
+        bool topKFamily = arch is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka or SaeArchitecture.Ordered;
+        if (parse.GetValue(k) is not null && !topKFamily)
+            throw new ArgumentException($"--k applies to topk, batchtopk and matryoshka; {arch} sets sparsity with {(arch == SaeArchitecture.Standard ? "--l1 or --target-l0" : "--target-l0")}.");
+        if (parse.GetValue(l1) is not null && arch != SaeArchitecture.Standard)
+            throw new ArgumentException($"--l1 applies to standard SAEs; {arch} sets sparsity with {(topKFamily ? "--k" : "--target-l0")}. Add --arch standard to train an L1 SAE.");
     }
 }

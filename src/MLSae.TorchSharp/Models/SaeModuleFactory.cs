@@ -6,14 +6,21 @@ namespace MLSae.Models;
 /// <summary>Builds the module for <see cref="SaeTrainingOptions.Architecture"/>.</summary>
 public static class SaeModuleFactory
 {
-    /// <summary>A randomly initialised module for input width <paramref name="inputDim"/>.</summary>
+    /// <summary>A randomly initialised module for input width <paramref name="inputDim"/>, row norms per <see cref="SaeInitialization"/>.</summary>
     public static SaeModule Create(SaeTrainingOptions options, int inputDim, Generator? generator = null)
+    {
+        var module = Build(options, inputDim, generator);
+        SaeInitialization.Apply(module, options);
+        return module;
+    }
+
+    static SaeModule Build(SaeTrainingOptions options, int inputDim, Generator? generator)
     {
         int m = options.ResolveFeatureCount(inputDim);
         return options.Architecture switch
         {
             SaeArchitecture.Standard => new StandardSae(inputDim, m, options.L1Weighting, generator),
-            SaeArchitecture.JumpReLU => new JumpReluSae(inputDim, m, options.JumpReluBandwidth * JumpReluUnit(options, inputDim), options.TargetL0,
+            SaeArchitecture.JumpReLU => new JumpReluSae(inputDim, m, options.JumpReluBandwidth * JumpReluUnit(options, inputDim), options.TargetL0 ?? SaeTrainingDefaults.TargetL0,
                 options.JumpReluInitialThreshold * JumpReluUnit(options, inputDim), generator),
             SaeArchitecture.TopK => new TopKSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
             SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator),

@@ -51,15 +51,19 @@ public enum JumpReluThresholdInit
 /// <summary>Constant defaults of <see cref="SaeTrainingOptions"/>.</summary>
 public static class SaeTrainingDefaults
 {
-    /// <summary>Default architecture.</summary>
-    public const SaeArchitecture Architecture = SaeArchitecture.Standard;
+    /// <summary>
+    /// Default architecture: TopK with <see cref="K"/> = 32, sparse by construction whatever the data's scale (a fixed L1
+    /// coefficient is not: 0.04 gives L0 ~ 750 of 3,072 on MiniLM layer 3). For a standard SAE set a target with
+    /// <see cref="SaeTrainingOptions.TargetL0"/>. Measurements: docs/training.md, "Defaults".
+    /// </summary>
+    public const SaeArchitecture Architecture = SaeArchitecture.TopK;
     /// <summary>m = expansion x d when <see cref="SaeTrainingOptions.FeatureCount"/> is 0.</summary>
     public const int Expansion = 8;
-    /// <summary>L1 coefficient (standard).</summary>
+    /// <summary>L1 coefficient (standard; the start of the target-L0 controller when a target is set).</summary>
     public const double L1Coefficient = 0.04;
     /// <summary>k (topk, batchtopk, matryoshka).</summary>
     public const int K = 32;
-    /// <summary>Target L0 (jumprelu).</summary>
+    /// <summary>JumpReLU's L0-loss target when <see cref="SaeTrainingOptions.TargetL0"/> is null.</summary>
     public const double TargetL0 = 20;
     /// <summary>JumpReLU L0 penalty coefficient (sparsity_penalty of the original baseline).</summary>
     public const double JumpReluSparsityCoefficient = 1.0;
@@ -138,8 +142,13 @@ public readonly record struct SaeTrainingOptions
     public int K { get; init; } = SaeTrainingDefaults.K;
     /// <summary>AuxK loss weight (topk family); 0 disables.</summary>
     public double AuxKCoefficient { get; init; } = SaeTrainingDefaults.AuxKCoefficient;
-    /// <summary>Target L0 (jumprelu).</summary>
-    public double TargetL0 { get; init; } = SaeTrainingDefaults.TargetL0;
+    /// <summary>
+    /// The L0 (features firing per token) training aims at, or null. Standard: the L1 coefficient adapts during training
+    /// (starting at <see cref="L1Coefficient"/>) so that L0 settles here; null keeps <see cref="L1Coefficient"/> fixed.
+    /// JumpReLU: the target of its L0 loss; null means <see cref="SaeTrainingDefaults.TargetL0"/>. Top-k family: must be null
+    /// (<see cref="K"/> sets L0). At most m.
+    /// </summary>
+    public double? TargetL0 { get; init; }
     /// <summary>JumpReLU L0-penalty coefficient on dictionary_learning's E||x||^2 = 1 scale; multiplied by d when <see cref="NormalizeActivations"/> makes the reconstruction loss d times larger.</summary>
     public double JumpReluSparsityCoefficient { get; init; } = SaeTrainingDefaults.JumpReluSparsityCoefficient;
     /// <summary>JumpReLU STE bandwidth, for activations with E||x||^2 = 1 (dictionary_learning's scale); multiplied by sqrt(d) when <see cref="NormalizeActivations"/> scales to E||x||^2 = d.</summary>
@@ -187,6 +196,8 @@ public readonly record struct SaeTrainingOptions
 
     /// <summary>Scale activations so E||x||^2 = d (folded back at export).</summary>
     public bool NormalizeActivations { get; init; } = true;
+    /// <summary>Initial encoder/decoder weights: per architecture as the references do, or the old tied unit-norm start.</summary>
+    public WeightInit WeightInit { get; init; } = WeightInit.Reference;
     /// <summary>Initial decoder bias.</summary>
     public DecoderBiasInit DecoderBiasInit { get; init; } = DecoderBiasInit.Auto;
     /// <summary>Rows sampled for the normalisation scale and b_dec init.</summary>

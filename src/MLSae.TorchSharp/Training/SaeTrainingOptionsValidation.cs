@@ -24,11 +24,16 @@ public static class SaeTrainingOptionsValidation
         Check(double.IsFinite(o.L1Coefficient) && o.L1Coefficient >= 0, $"SaeTrainingOptions.L1Coefficient must be a finite number >= 0 (got {F(o.L1Coefficient)}); a negative penalty rewards dense codes.");
         Check(double.IsFinite(o.AdaptiveL1Decay) && o.AdaptiveL1Decay is >= 0 and < 1, $"SaeTrainingOptions.AdaptiveL1Decay must be in [0, 1) (got {F(o.AdaptiveL1Decay)}).");
         Check(double.IsFinite(o.AuxKCoefficient) && o.AuxKCoefficient >= 0, $"SaeTrainingOptions.AuxKCoefficient must be a finite number >= 0 (got {F(o.AuxKCoefficient)}).");
-        if (o.Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka)
+        if (o.Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka or SaeArchitecture.Ordered)
             Check(o.K > 0, $"SaeTrainingOptions.K must be positive (got {o.K}).");
+        if (o.TargetL0 is { } target)
+        {
+            Check(double.IsFinite(target) && target > 0, $"SaeTrainingOptions.TargetL0 must be a positive number of features per token (got {F(target)}).");
+            Check(o.Architecture is SaeArchitecture.Standard or SaeArchitecture.JumpReLU,
+                $"SaeTrainingOptions.TargetL0 applies to standard and jumprelu SAEs; {o.Architecture} sets L0 with SaeTrainingOptions.K. Remove the target or set K.");
+        }
         if (o.Architecture == SaeArchitecture.JumpReLU)
         {
-            Check(double.IsFinite(o.TargetL0) && o.TargetL0 > 0, $"SaeTrainingOptions.TargetL0 must be a positive number (got {F(o.TargetL0)}).");
             Check(double.IsFinite(o.JumpReluSparsityCoefficient) && o.JumpReluSparsityCoefficient >= 0, $"SaeTrainingOptions.JumpReluSparsityCoefficient must be a finite number >= 0 (got {F(o.JumpReluSparsityCoefficient)}).");
             Check(double.IsFinite(o.JumpReluBandwidth) && o.JumpReluBandwidth > 0, $"SaeTrainingOptions.JumpReluBandwidth must be positive (got {F(o.JumpReluBandwidth)}).");
             Check(double.IsFinite(o.JumpReluInitialThreshold) && o.JumpReluInitialThreshold >= 0, $"SaeTrainingOptions.JumpReluInitialThreshold must be a finite number >= 0 (got {F(o.JumpReluInitialThreshold)}).");
@@ -62,10 +67,10 @@ public static class SaeTrainingOptionsValidation
         Check(d > 0, $"The activations have width d = {d}; it must be positive.");
         long m = o.FeatureCount > 0 ? o.FeatureCount : (long)o.Expansion * d;
         Check(m <= int.MaxValue, $"SaeTrainingOptions.Expansion {o.Expansion} x d {d} = {m} features is too many; use a smaller expansion or set SaeTrainingOptions.FeatureCount.");
-        if (o.Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka)
+        if (o.Architecture is SaeArchitecture.TopK or SaeArchitecture.BatchTopK or SaeArchitecture.Matryoshka or SaeArchitecture.Ordered)
             Check(o.K <= m, $"SaeTrainingOptions.K = {o.K} exceeds the number of features m = {m}; choose k <= m or a larger SaeTrainingOptions.FeatureCount.");
-        if (o.Architecture == SaeArchitecture.JumpReLU)
-            Check(o.TargetL0 <= m, $"SaeTrainingOptions.TargetL0 = {F(o.TargetL0)} exceeds the number of features m = {m}.");
+        if (o.TargetL0 is { } t)
+            Check(t <= m, $"SaeTrainingOptions.TargetL0 = {F(t)} exceeds the number of features m = {m}; choose a target L0 of at most m (typically 16-128).");
     }
 
     static void CheckMatryoshka(SaeTrainingOptions o)

@@ -14,6 +14,7 @@ sealed record TrainerState
     public long TotalSteps { get; init; }
     public double Scale { get; init; }
     public double AdaptiveNormAverage { get; init; }
+    public TargetL0ControllerState? TargetL0Controller { get; init; }
     public ulong RngState { get; init; }
     public string BatchSource { get; init; } = "";
     public Dictionary<string, string> Observers { get; init; } = [];

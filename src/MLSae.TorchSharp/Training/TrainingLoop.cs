@@ -21,6 +21,7 @@ sealed class TrainingLoop : IDisposable
     readonly MetricsLog _metrics;
     readonly float[] _host;
     readonly long _totalSteps;
+    readonly TargetL0Controller? _l0Controller;
     long _step, _tokens;
     double _scale = 1, _normAverage = -1;
     SplitMix64 _rng;
@@ -31,6 +32,7 @@ sealed class TrainingLoop : IDisposable
         _batches = batches; _o = o; _progress = progress; _observers = observers;
         _runDirectory = runDirectory; _checkpointPath = checkpointPath; _cancellation = cancellation;
         _totalSteps = o.ResolveSteps();
+        _l0Controller = TargetL0Controller.For(o);
         _rng = new SplitMix64((ulong)o.Seed * 0x2545F4914F6CDD1DUL + 1);
         int d = batches.Dimension;
         using var generator = new Generator((ulong)o.Seed);
@@ -54,7 +56,7 @@ sealed class TrainingLoop : IDisposable
         _scale = TrainingInitialization.Scale(x, _o.NormalizeActivations);
         _module.b_dec.copy_(TrainingInitialization.DecoderBias(x * _scale, _o.DecoderBiasInit, _module.Architecture));
         if (_module is JumpReluSae jumpRelu && _o.JumpReluThresholdInit == JumpReluThresholdInit.TargetL0Quantile)
-            jumpRelu.StartThresholdsAtTargetL0(x.narrow(0, 0, Math.Min(n, 4096)) * _scale, _o.TargetL0);
+            jumpRelu.StartThresholdsAtTargetL0(x.narrow(0, 0, Math.Min(n, 4096)) * _scale, _o.TargetL0 ?? SaeTrainingDefaults.TargetL0);
     }
 
     void Restore()
@@ -62,6 +64,7 @@ sealed class TrainingLoop : IDisposable
         var state = TrainingCheckpoint.Load(_checkpointPath!, _module, _optimizer);
         _step = state.Step; _tokens = state.Tokens; _scale = state.Scale; _normAverage = state.AdaptiveNormAverage;
         _rng.State = state.RngState;
+        if (state.TargetL0Controller is { } controller) _l0Controller?.Load(controller);
         _batches.LoadState(Convert.FromBase64String(state.BatchSource));
         foreach (var obs in _observers.OfType<ICheckpointedObserver>())
             if (state.Observers.TryGetValue(obs.StateName, out var s)) obs.LoadState(Convert.FromBase64String(s));
@@ -117,7 +120,8 @@ sealed class TrainingLoop : IDisposable
         double baseSparsity = _module.Architecture == SaeArchitecture.JumpReLU
             ? _o.JumpReluSparsityCoefficient * Math.Pow(SaeModuleFactory.JumpReluUnit(_o, d), 2)
             : _o.L1Coefficient;
-        double sparsityCoef = baseSparsity * LearningRates.SparsityScale(_o, _step);
+        // A target-L0 controller owns the coefficient (it ramps up by itself, so no sparsity warm-up on top).
+        double sparsityCoef = _l0Controller?.Coefficient ?? baseSparsity * LearningRates.SparsityScale(_o, _step);
         var counts = zeros(m);
         var sums = zeros(m);
         double loss = 0;
@@ -157,6 +161,7 @@ sealed class TrainingLoop : IDisposable
             _module.FireTotals.add_(counts.to(ScalarType.Int64));
             _module.FireWindow.add_(counts);
         }
+        _l0Controller?.Update(counts.to(ScalarType.Float64).sum().item<double>() / stepTokens, lr / _o.LearningRate);
         if (_o.ResampleEverySteps > 0 && _module.Architecture == SaeArchitecture.Standard && _step % _o.ResampleEverySteps == 0)
             DeadFeatureResampler.Resample(_module, _optimizer, x, _o.ResampleEverySteps * stepTokens, ref _rng);
         var ctx = new TrainingStepContext(_step, _module, _optimizer, counts, sums, stepTokens, loss, _runDirectory);
@@ -212,6 +217,7 @@ sealed class TrainingLoop : IDisposable
         var state = new TrainerState
         {
             Step = _step, Tokens = _tokens, TotalSteps = _totalSteps, Scale = _scale, AdaptiveNormAverage = _normAverage,
+            TargetL0Controller = _l0Controller?.Save(),
             RngState = _rng.State, BatchSource = Convert.ToBase64String(_batches.SaveState()),
             Observers = _observers.OfType<ICheckpointedObserver>().ToDictionary(o => o.StateName, o => Convert.ToBase64String(o.SaveState())),
             Architecture = _module.Architecture.ToString(), InputDim = _module.InputDim, FeatureCount = _module.FeatureCount,

@@ -149,6 +149,25 @@ public class ExperimentFileTests
     }
 
     [Fact]
+    public void ShippedTargetL0FileIsTheSameLadderAimingAtL0ThirtyTwo()
+    {
+        var dir = Path.Combine(RepoPaths.Root, "examples", "SeedExperiments");
+        var original = ExperimentFile.Load(Path.Combine(dir, "seed-runs.json"));
+        var sparse = ExperimentFile.Load(Path.Combine(dir, "seed-runs-target-l0.json"));
+        Assert.Equal(original.Runs.Select(r => (r.Name, r.Control)), sparse.Runs.Select(r => (r.Name, r.Control)));
+        Assert.Equal(original.Seeds, sparse.Seeds);
+        Assert.Equal(original.Source, sparse.Source);
+        foreach (var run in sparse.Runs)
+        {
+            // Only the target differs: same architecture, coefficients as starting points, schedule and ordering.
+            var twin = original.FindRun(run.Name)!.Train;
+            Assert.Equal(twin.Ordering, run.Train.Ordering);
+            Assert.Equal(twin.Training with { TargetL0 = 32 }, run.Train.Training);
+        }
+        Assert.Null(original.FindRun("ctl-standard")!.Train.Training.TargetL0);   // the original study keeps its fixed L1 coefficient
+    }
+
+    [Fact]
     public void ShippedSeedRunsFileHasTheLadderAndItsControls()
     {
         var e = ExperimentFile.Load(Path.Combine(RepoPaths.Root, "examples", "SeedExperiments", "seed-runs.json"));

@@ -60,7 +60,7 @@ static class ExperimentTestData
       "source": { "activations": "{{cache.Replace("\\", "\\\\")}}", "heldOutFraction": 0.2 },
       "seeds": {{seeds}},
       "defaults": {
-        "train": { "Expansion": 2, "BatchSize": 64, "Steps": {{steps}}, "WarmupSteps": 5, "SparsityWarmupSteps": 5,
+        "train": { "Architecture": "Standard", "Expansion": 2, "BatchSize": 64, "Steps": {{steps}}, "WarmupSteps": 5, "SparsityWarmupSteps": 5,
                    "L1Coefficient": 0.05, "LearningRate": 0.003, "LogEvery": 10, "CheckpointEvery": 20, "InitSampleRows": 256,
                    "Ordering": { "HistoryInterval": 5 } },
         "eval": { "prefixRows": 200 }

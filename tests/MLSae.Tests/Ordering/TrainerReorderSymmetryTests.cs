@@ -22,7 +22,7 @@ public class TrainerReorderSymmetryTests(ITestOutputHelper output)
     {
         Architecture = arch, FeatureCount = M, BatchSize = 64, GradientAccumulation = 2, Steps = Steps, WarmupSteps = 5,
         SparsityWarmupSteps = 5, LearningRate = arch == SaeArchitecture.Standard ? 1e-2 : 3e-3, GradientClipNorm = 1.0, LogEvery = 1, CheckpointEvery = 0, InitSampleRows = 256,
-        K = 2, TargetL0 = 4, ThresholdStartStep = 5, DeadFeatureTokens = 256, AuxKCoefficient = 1.0 / 32, L1Coefficient = 3.0,
+        K = 2, TargetL0 = arch == SaeArchitecture.JumpReLU ? 4 : null, ThresholdStartStep = 5, DeadFeatureTokens = 256, AuxKCoefficient = 1.0 / 32, L1Coefficient = 3.0,
         AdaptiveL1 = arch == SaeArchitecture.Standard, ResampleEverySteps = arch == SaeArchitecture.Standard ? 4 : 0,
         MatryoshkaPrefixFractions = [0.25, 0.5, 1.0], Seed = 5, TuneAllocator = false,
     };

@@ -25,7 +25,7 @@ public class ReadmeSnippets
         #region train-in-code
         using var cache = ActivationCache.Open("activations");
         var config = new TrainRunConfig(
-            new SaeTrainingOptions { Architecture = SaeArchitecture.Standard, Expansion = 4, L1Coefficient = 0.04, Steps = 400, WarmupSteps = 50, BatchSize = 256 },
+            new SaeTrainingOptions { Architecture = SaeArchitecture.TopK, K = 32, Expansion = 4, Steps = 400, WarmupSteps = 50, BatchSize = 256 },
             new ReorderOptions { Strategy = ReorderStrategyKind.Once, Warmup = 200 });
         var result = TrainRun.Execute(cache, config, runDirectory: "run");
         var metrics = new MLContext(seed: 0).SaeEvaluation().Evaluate(result.Weights, cache);

@@ -18,16 +18,16 @@ public class TrainRunTests(ITestOutputHelper output)
 
     // ---- run.json ----------------------------------------------------------------------------
 
-    /// <summary>Every setting away from its default (and valid together), so a setting lost on the way would show.</summary>
+    /// <summary>Every setting away from its default (and valid together: TargetL0 needs standard or jumprelu), so a setting lost on the way would show.</summary>
     static TrainRunConfig Unusual() => new(
         new SaeTrainingOptions
         {
-            Architecture = SaeArchitecture.Matryoshka, FeatureCount = 32, Expansion = 3, L1Coefficient = 0.5, L1Weighting = L1Weighting.DecoderNorm,
+            Architecture = SaeArchitecture.JumpReLU, FeatureCount = 32, Expansion = 3, L1Coefficient = 0.5, L1Weighting = L1Weighting.DecoderNorm,
             AdaptiveL1 = true, AdaptiveL1Decay = 0.9, K = 4, AuxKCoefficient = 0.05, TargetL0 = 7, JumpReluSparsityCoefficient = 0.3,
             JumpReluBandwidth = 0.01, JumpReluInitialThreshold = 0.02, JumpReluThresholdInit = JumpReluThresholdInit.Constant, MatryoshkaPrefixFractions = [0.25, 0.5, 1.0], MatryoshkaWeights = [0.2, 0.3, 0.5],
             ThresholdStartStep = 1, ThresholdDecay = 0.9, LearningRate = 1e-3, LearningRateSchedule = LearningRateSchedule.Cosine, WarmupSteps = 1,
             LearningRateFloor = 0.1, SparsityWarmupSteps = 2, Beta1 = 0.8, Beta2 = 0.99, AdamEpsilon = 1e-7, GradientClipNorm = 1, BatchSize = 32,
-            GradientAccumulation = 2, Steps = 5, Tokens = 192, NormalizeActivations = false, DecoderBiasInit = DecoderBiasInit.Zeros,
+            GradientAccumulation = 2, Steps = 5, Tokens = 192, NormalizeActivations = false, WeightInit = WeightInit.TiedUnitNorm, DecoderBiasInit = DecoderBiasInit.Zeros,
             InitSampleRows = 64, ResampleEverySteps = 2, DeadFeatureTokens = 100, DenseFrequency = 0.2, LogEvery = 1, CheckpointEvery = 2,
             Seed = 3, TuneAllocator = false,
         },
@@ -61,7 +61,7 @@ public class TrainRunTests(ITestOutputHelper output)
 
         // Enums are written by name (hand-editable), and the ordering sits under "Ordering".
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, TrainRun.ConfigFile)))!;
-        Assert.Equal("Matryoshka", (string)json["Architecture"]!);
+        Assert.Equal("JumpReLU", (string)json["Architecture"]!);
         Assert.Equal("Cosine", (string)json["LearningRateSchedule"]!);
         Assert.Equal("Periodic", (string)json["Ordering"]!["Strategy"]!);
         Assert.Equal("Naive", (string)json["Ordering"]!["StateMode"]!);

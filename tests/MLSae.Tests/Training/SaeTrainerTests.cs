@@ -27,7 +27,7 @@ public class SaeTrainerTests
     static SaeTrainingOptions Small(SaeArchitecture arch) => new()
     {
         Architecture = arch, FeatureCount = 32, BatchSize = 64, Steps = 12, WarmupSteps = 3, SparsityWarmupSteps = 4,
-        LearningRate = 1e-2, LogEvery = 4, CheckpointEvery = 5, K = 4, TargetL0 = 4, InitSampleRows = 128, ThresholdStartStep = 2,
+        LearningRate = 1e-2, LogEvery = 4, CheckpointEvery = 5, K = 4, TargetL0 = arch is SaeArchitecture.Standard or SaeArchitecture.JumpReLU ? 4 : null, InitSampleRows = 128, ThresholdStartStep = 2,
         LearningRateSchedule = LearningRateSchedule.Cosine, LearningRateFloor = 0.1, GradientAccumulation = 2, GradientClipNorm = 5,
         AdaptiveL1 = true, DeadFeatureTokens = 256, ResampleEverySteps = arch == SaeArchitecture.Standard ? 6 : 0,
     };
