@@ -94,7 +94,7 @@ public class CliReliabilityTests
         var dir = RepoPaths.NewTempDir();
         var cache = MakeCache(dir: Path.Combine(dir, "cache"));
         var run = Path.Combine(dir, "run");
-        var r = RunCli("train", "--activations", cache, "--out", run, flag, value, "--steps", "2");
+        var r = RunCli("train", "--activations", cache, "--out", run, "--arch", "standard", flag, value, "--steps", "2");
         Assert.Contains(expected, AssertOneLineError(r, "train"));
         Assert.False(File.Exists(Path.Combine(run, TrainRun.ConfigFile)));
     }
@@ -156,7 +156,7 @@ public class CliReliabilityTests
         Assert.Contains("row 50 (cache row 250) holds NaN", AssertOneLineError(RunCli("eval", "--sae", sae, "--activations", cache, "--out", Path.Combine(dir, "eval")), "eval"));
         var cfg = ConfigFile(dir);
         // Normalisation off, as in the issue: this used to run to a NaN loss, blame the learning rate and claim a checkpoint.
-        File.WriteAllText(cfg, """{ "InitSampleRows": 64, "TuneAllocator": false, "NormalizeActivations": false }""");
+        File.WriteAllText(cfg, """{ "Architecture": "Standard", "InitSampleRows": 64, "TuneAllocator": false, "NormalizeActivations": false }""");
         var train = RunCli("train", "--activations", cache, "--out", Path.Combine(dir, "run"), "--config", cfg, "--d-sae", "16", "--steps", "40", "--batch-size", "32");
         Assert.Contains("row 50 (cache row 250) holds NaN", AssertOneLineError(train, "train"));
         Assert.DoesNotContain("checkpoint", train.Stderr);

@@ -45,11 +45,11 @@ static class ReliabilityData
         return dir;
     }
 
-    /// <summary>A small, fast run configuration (4 steps of 32 tokens, m = 16).</summary>
+    /// <summary>A small, fast run configuration (a standard SAE, 4 steps of 32 tokens, m = 16).</summary>
     public static TrainRunConfig Config(SaeTrainingOptions? training = null) => new(
         training ?? new SaeTrainingOptions
         {
-            FeatureCount = 16, Steps = 4, BatchSize = 32, WarmupSteps = 1, SparsityWarmupSteps = 1, InitSampleRows = 64,
+            Architecture = Models.SaeArchitecture.Standard, FeatureCount = 16, Steps = 4, BatchSize = 32, WarmupSteps = 1, SparsityWarmupSteps = 1, InitSampleRows = 64,
             LogEvery = 1, CheckpointEvery = 2, TuneAllocator = false,
         },
         new ReorderOptions());
@@ -58,7 +58,7 @@ static class ReliabilityData
     public static string ConfigFile(string dir)
     {
         var path = Path.Combine(dir, "train-config.json");
-        File.WriteAllText(path, """{ "InitSampleRows": 64, "TuneAllocator": false, "LogEvery": 1, "CheckpointEvery": 2, "SparsityWarmupSteps": 1 }""");
+        File.WriteAllText(path, """{ "Architecture": "Standard", "InitSampleRows": 64, "TuneAllocator": false, "LogEvery": 1, "CheckpointEvery": 2, "SparsityWarmupSteps": 1 }""");
         return path;
     }
 

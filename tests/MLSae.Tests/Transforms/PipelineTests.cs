@@ -112,7 +112,7 @@ public class PipelineTests(ITestOutputHelper output)
             {
                 Training = new MLSae.Training.SaeTrainingOptions
                 {
-                    FeatureCount = 256, Steps = 40, BatchSize = 128, WarmupSteps = 5, SparsityWarmupSteps = 10, InitSampleRows = 512, LogEvery = 20, CheckpointEvery = 0,
+                    Architecture = MLSae.Models.SaeArchitecture.Standard, FeatureCount = 256, Steps = 40, BatchSize = 128, WarmupSteps = 5, SparsityWarmupSteps = 10, InitSampleRows = 512, LogEvery = 20, CheckpointEvery = 0,
                 },
                 ModelName = "minilm-l6", HookName = "blocks.3.hook_resid_pre",
             })));
