@@ -5,7 +5,7 @@ namespace MLSae.Models;
 
 /// <summary>
 /// Ordered SAE (Wang, Quach, Parsan, Yang, "Enforcing Orderedness to Improve Feature Consistency", arXiv 2512.02194):
-/// TopK codes, and every prefix of the dictionary reconstructs x on its own, computed exactly over all m prefix
+/// TopK codes (<see cref="TopKSae"/>'s encoder), and every prefix of the dictionary reconstructs x on its own, computed exactly over all m prefix
 /// lengths rather than sampled:
 /// loss = mean_t sum_{n=1..m} w_n ||x - (b_dec + sum_{i &lt; n} f_i W_dec[i])||^2 + AuxK, with w_n = 1/m (uniform over
 /// prefix lengths). A token's reconstruction changes only at its k active features, so with its active indices sorted,
@@ -13,35 +13,14 @@ namespace MLSae.Models;
 /// error after the first j active features, C(n) = sum_{n' &lt;= n} w_n' = n / m, i_0 = 0 and i_{k+1} = m. That costs
 /// O(B k d) per step, not O(B m d). Feature order matters, as in <see cref="MatryoshkaSae"/>.
 /// </summary>
-public sealed class OrderedSae : SaeModule
+public sealed class OrderedSae : TopKSae
 {
-    readonly double _auxKCoefficient;
-
     /// <summary>Creates a randomly initialised ordered SAE.</summary>
     public OrderedSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null)
-        : base(nameof(OrderedSae), inputDim, featureCount, generator)
-    {
-        if (k <= 0 || k > featureCount) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, m={featureCount}].");
-        K = k;
-        _auxKCoefficient = auxKCoefficient;
-    }
+        : base(nameof(OrderedSae), inputDim, featureCount, k, auxKCoefficient, generator) { }
 
-    /// <summary>Active features per token.</summary>
-    public int K { get; }
     /// <inheritdoc />
     public override SaeArchitecture Architecture => SaeArchitecture.Ordered;
-    /// <inheritdoc />
-    public override SaeActivation InferenceActivation => SaeActivation.TopK;
-    /// <inheritdoc />
-    public override int ExportK => K;
-
-    /// <inheritdoc />
-    public override Tensor Encode(Tensor x)
-    {
-        var pre = nn.functional.relu(PreActivations(x));
-        var (vals, idx) = pre.topk(K, dim: -1);
-        return zeros_like(pre).scatter_(1, idx, vals);
-    }
 
     /// <inheritdoc />
     public override SaeForward Forward(Tensor x, SaeLossContext context)
@@ -61,8 +40,8 @@ public sealed class OrderedSae : SaeModule
         }
         var (recon, xHat) = AllPrefixLoss(x, values, indices);
         var aux = UseSparseKernels(x)
-            ? AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient)
-            : AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient);
+            ? AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient)
+            : AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient);
         return new SaeForward
         {
             Loss = aux is null ? recon : recon + aux, ReconstructionLoss = recon, AuxiliaryLoss = aux,

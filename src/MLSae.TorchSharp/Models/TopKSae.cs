@@ -9,17 +9,22 @@ namespace MLSae.Models;
 /// On the CPU the codes stay sparse: one dense product chooses the features, then the decoder and
 /// both weight gradients touch only the k active rows (<see cref="SparseDecode"/>, <see cref="SelectedPreActivations"/>).
 /// </summary>
-public sealed class TopKSae : SaeModule
+public class TopKSae : SaeModule
 {
-    readonly double _auxKCoefficient;
+    /// <summary>AuxK loss weight.</summary>
+    protected double AuxKCoefficient { get; }
 
     /// <summary>Creates a randomly initialised TopK SAE.</summary>
     public TopKSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null)
-        : base(nameof(TopKSae), inputDim, featureCount, generator)
+        : this(nameof(TopKSae), inputDim, featureCount, k, auxKCoefficient, generator) { }
+
+    /// <summary>For subclasses with other losses on the same codes (<see cref="OrderedSae"/>).</summary>
+    protected TopKSae(string name, int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator)
+        : base(name, inputDim, featureCount, generator)
     {
         if (k <= 0 || k > featureCount) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, m={featureCount}].");
         K = k;
-        _auxKCoefficient = auxKCoefficient;
+        AuxKCoefficient = auxKCoefficient;
     }
 
     /// <summary>Active features per token.</summary>
@@ -51,7 +56,7 @@ public sealed class TopKSae : SaeModule
         // relu after topk equals topk after relu: both keep the same positive values.
         var vals = nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, top));
         var xHat = SparseDecode.Apply(vals, idx, W_dec) + b_dec;
-        return SaeForward.Reconstructing(x, xHat, AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient),
+        return SaeForward.Reconstructing(x, xHat, AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient),
             indices: idx, values: vals);
     }
 
@@ -61,7 +66,7 @@ public sealed class TopKSae : SaeModule
         var (vals, idx) = pre.topk(K, dim: -1);
         var f = zeros_like(pre).scatter(1, idx, vals);
         var xHat = Decode(f);
-        return SaeForward.Reconstructing(x, xHat, AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, _auxKCoefficient),
+        return SaeForward.Reconstructing(x, xHat, AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient),
             indices: idx, values: vals);
     }
 }
