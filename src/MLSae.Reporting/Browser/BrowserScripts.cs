@@ -170,7 +170,9 @@ window.MLSAE = window.MLSAE || {};
     });
   }
   document.getElementById("tokensearch").addEventListener("input", search);
-  var q = new URLSearchParams(location.search).get("token");
+  // index.html?sort=COLUMN&desc=1&token=TEXT opens sorted and searched (links can be shared; the browser test uses it).
+  var params = new URLSearchParams(location.search), q = params.get("token");
+  if (params.get("sort") !== null) { sortCol = +params.get("sort"); sortDir = params.get("desc") === "1" ? -1 : 1; }
   if (q) { document.getElementById("tokensearch").value = q; search(); }
   apply();
 })();
