@@ -272,5 +272,11 @@ public static class FeatureSiteWriter
     }
 
     // Four significant digits: plenty for display and shading, and it keeps the site small.
-    static double Round(double v) => v == 0 || !double.IsFinite(v) ? 0 : Math.Round(v, Math.Max(0, Math.Min(15, 3 - (int)Math.Floor(Math.Log10(Math.Abs(v))))));
+    // Tiny positive values stay as they are (Math.Round takes at most 15 digits), so a firing token never rounds to 0.
+    static double Round(double v)
+    {
+        if (v == 0 || !double.IsFinite(v)) return 0;
+        int digits = 3 - (int)Math.Floor(Math.Log10(Math.Abs(v)));
+        return digits > 15 ? v : Math.Round(v, Math.Max(0, digits));
+    }
 }
