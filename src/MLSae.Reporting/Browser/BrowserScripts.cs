@@ -102,7 +102,7 @@ window.MLSAE = window.MLSAE || {};
     rows.forEach(function (r) { var f = r[2]; if (f <= 0) counts[0]++; else counts[1 + Math.max(0, Math.min(n - 1, Math.floor((Math.log10(f) - lo) / (hi - lo) * n)))]++; });
     MLSAE.bars(document.getElementById("density"), counts, {
       bin: function (i) { return i === 0 ? "dead" : "10^" + (lo + (i - 1) * (hi - lo) / n).toFixed(2) + " .. 10^" + (lo + i * (hi - lo) / n).toFixed(2); },
-      ticks: [[0, "dead"], [1 / (n + 1), "1e-7"], [0.5, "1e-3.5"], [0.93, "1"]]
+      ticks: [[0, "dead"], [0.08, "1e-7"], [0.5, "1e-3.5"], [0.96, "1"]]
     });
   })();
 
@@ -208,12 +208,12 @@ window.MLSAE = window.MLSAE || {};
     var E = D.histogramEdges;
     MLSAE.bars(document.getElementById("hist"), F.histogram, {
       bin: function (i) { return MLSAE.fmt(E[i]) + " .. " + MLSAE.fmt(E[i + 1]); },
-      ticks: [[0, MLSAE.fmt(E[0])], [0.5, MLSAE.fmt(E[Math.floor(E.length / 2)])], [0.94, MLSAE.fmt(E[E.length - 1])]]
+      ticks: [[0, MLSAE.fmt(E[0])], [0.5, MLSAE.fmt(E[Math.floor(E.length / 2)])], [0.92, MLSAE.fmt(E[E.length - 1])]]
     });
     var hsvg = document.getElementById("history");
     while (hsvg.firstChild) hsvg.removeChild(hsvg.firstChild);
-    if (F.history) hsvg.appendChild(MLSAE.spark(F.history, 360, 120)); else hsvg.style.display = "none";
-    document.getElementById("moves").textContent = F.moves.length ? "position after each reorder: " + F.moves.map(function (m) { return "step " + m.step + " \u2192 " + m.position; }).join(", ") : (F.history ? "" : "no feature history in the run folder");
+    if (F.history && F.history.length > 1) hsvg.appendChild(MLSAE.spark(F.history, 360, 120)); else hsvg.style.display = "none";
+    document.getElementById("moves").textContent = F.moves.length ? "position after each reorder: " + F.moves.map(function (m) { return "step " + m.step + " \u2192 " + m.position; }).join(", ") : (F.history ? "" : "no feature history in the run folder (see the notes on the index page)");
     var tb = document.querySelector("#toptokens tbody"); tb.textContent = "";
     F.tokens.forEach(function (t) {
       var tr = MLSAE.el("tr");

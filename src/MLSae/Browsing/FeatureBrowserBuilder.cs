@@ -31,6 +31,11 @@ public static class FeatureBrowserBuilder
         CheckCompatible(weights, cache);
         int m = weights.FeatureCount, d = weights.InputDim;
         var notes = new List<string>();
+        if (history is not null && history.Steps.Length < 2)
+        {
+            notes.Add($"The feature history holds {history.Steps.Length} snapshot(s) (training was shorter than one history interval); the sparklines are left out.");
+            history = null;
+        }
         if (history is not null && history.FeatureCount != m)
         {
             notes.Add($"The feature history has {history.FeatureCount} features but the SAE has {m}; the sparklines are left out.");

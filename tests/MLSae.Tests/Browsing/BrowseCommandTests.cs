@@ -1,0 +1,56 @@
+using MLSae.Cli.Commands;
+using MLSae.Ordering;
+using MLSae.Persistence;
+using MLSae.Persistence.Onnx;
+using static MLSae.Tests.Browsing.BrowsingTestData;
+
+namespace MLSae.Tests.Browsing;
+
+/// <summary>mlsae browse end to end on the synthetic cache, and its refusals (exit 1, nothing written).</summary>
+public sealed class BrowseCommandTests
+{
+    static string RunFolderWithSae(bool history)
+    {
+        var run = RepoPaths.NewTempDir("mlsae-browse-run");
+        SaeOnnx.Save(Sae(), Path.Combine(run, RunFolder.Sae));
+        if (history)
+        {
+            using var fs = FeatureHistoryFile.OpenForAppend(Path.Combine(run, FeatureHistoryFile.FileName), M, 0);
+            for (int s = 0; s < 3; s++)
+                FeatureHistoryFile.Append(fs, 100 * (s + 1), 1000 * (s + 1), float.NaN, [.. Enumerable.Range(0, M).Select(i => 0.01f * (i + 1) * (s + 1))]);
+        }
+        return run;
+    }
+
+    static int Browse(params string[] args) => BrowseCommand.Create().Parse(args).Invoke();
+
+    [Fact]
+    public void ARunFolderWithHistoryGivesASiteWithSparklines_WithoutHistoryTheSiteStillBuilds()
+    {
+        var cache = WriteCache();
+        var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
+        Assert.Equal(0, Browse("--sae", RunFolderWithSae(history: true), "--activations", cache, "--out", site, "--top", "4", "--cpu"));
+        var index = File.ReadAllText(Path.Combine(site, "json", "index.json"));
+        Assert.Contains("\"historyTokens\":[1000,2000,3000]", index);
+        Assert.Contains("\"history\":[[0.01,0.02,0.03],", index);   // feature 0's EMA frequency at the three snapshots
+
+        var bare = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
+        Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu"));
+        Assert.Contains("\"history\":null", File.ReadAllText(Path.Combine(bare, "json", "index.json")));
+    }
+
+    [Fact]
+    public void AMismatchedCacheOrAnExistingSiteExitsOneAndWritesNothing()
+    {
+        var run = RunFolderWithSae(history: false);
+        var outDir = RepoPaths.NewTempDir("mlsae-browse-out");
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(d: 4), "--out", Path.Combine(outDir, "a"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(model: "other-model"), "--out", Path.Combine(outDir, "b"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", run, "--activations", Path.Combine(outDir, "no-cache"), "--out", Path.Combine(outDir, "c"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", Path.Combine(outDir, "no-sae"), "--activations", WriteCache(), "--out", Path.Combine(outDir, "d"), "--cpu"));
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+        var existing = Directory.CreateDirectory(Path.Combine(outDir, "existing")).FullName;
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(), "--out", existing, "--cpu"));
+        Assert.Empty(Directory.GetFileSystemEntries(existing));
+    }
+}
