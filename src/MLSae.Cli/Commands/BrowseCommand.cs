@@ -26,13 +26,14 @@ static class BrowseCommand
         var batch = new Option<int>("--batch-size") { Description = "Rows encoded per ONNX Runtime run.", DefaultValueFactory = _ => new FeatureBrowserOptions().BatchSize };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing site folder." };
         var cpu = new Option<bool>("--cpu") { Description = "Do not try CUDA." };
-        var command = new Command("browse", "Write a static feature browser (open SITE/index.html; no server needed).") { sae, activations, output, top, batch, overwrite, cpu };
+        var noJson = new Option<bool>("--no-json") { Description = "Leave out the json/ export (data/*.js holds the same JSON); halves the site." };
+        var command = new Command("browse", "Write a static feature browser (open SITE/index.html; no server needed).") { sae, activations, output, top, batch, overwrite, cpu, noJson };
         command.SetAction(parse => Run(parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output)!, parse.GetValue(top),
-            parse.GetValue(batch), parse.GetValue(overwrite), parse.GetValue(cpu)));
+            parse.GetValue(batch), parse.GetValue(overwrite), parse.GetValue(cpu), !parse.GetValue(noJson)));
         return command;
     }
 
-    static int Run(string saePath, string cachePath, string outDir, int top, int batch, bool overwrite, bool cpu)
+    static int Run(string saePath, string cachePath, string outDir, int top, int batch, bool overwrite, bool cpu, bool json)
     {
         try
         {
@@ -56,7 +57,7 @@ static class BrowseCommand
             var data = ProgressDisplay.Run("browse", progress => FeatureBrowserBuilder.Build(weights, cache, scorer.Encode, decode, history, options, progress));
             foreach (var note in data.Notes) Console.Error.WriteLine($"note: {note}");
             double computed = clock.Elapsed.TotalSeconds;
-            FeatureSiteWriter.Write(data, outDir, Path.GetFullPath(saePath), overwrite);
+            FeatureSiteWriter.Write(data, outDir, Path.GetFullPath(saePath), overwrite, json);
             Console.Out.WriteLine($"{weights.FeatureCount:N0} features x {cache.RowCount:N0} tokens: statistics and contexts {computed:F1} s, site written {clock.Elapsed.TotalSeconds - computed:F1} s -> {Path.Combine(Path.GetFullPath(outDir), "index.html")}");
             return 0;
         }

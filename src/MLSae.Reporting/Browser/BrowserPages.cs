@@ -46,15 +46,13 @@ static class BrowserPages
 <div id="errors"></div>
 <div id="loading" class="muted">loading&hellip;</div>
 <section class="panels">
-  <div class="panel"><h2>Activation histogram <small>(when firing, log bins)</small></h2><svg id="hist" width="520" height="170"></svg></div>
-  <div class="panel"><h2>Frequency over training</h2><svg id="history" width="360" height="120"></svg><div id="moves" class="muted"></div></div>
-</section>
-<section class="panels">
+  <div class="panel"><h2>Activation histogram <small>(when firing, log bins)</small></h2><svg id="hist" width="400" height="140"></svg></div>
   <div class="panel"><h2>Top tokens</h2><table id="toptokens"><thead><tr><th>token</th><th class="num">est. firings</th><th class="num">mean act</th></tr></thead><tbody></tbody></table></div>
   <div class="panel"><h2>Nearest features <small>(decoder cosine)</small></h2><table id="nearest"><thead><tr><th>feature</th><th class="num">cosine</th></tr></thead><tbody></tbody></table></div>
 </section>
 <section><h2>Top activating contexts</h2><div id="top"></div></section>
 <section><h2>Contexts by activation quantile</h2><div id="quantiles"></div></section>
+<section><h2>Frequency over training</h2><svg id="history" width="360" height="120"></svg><div id="moves" class="muted"></div></section>
 <script src="assets/common.js"></script>
 <script src="data/index.js"></script>
 <script src="assets/feature.js"></script>

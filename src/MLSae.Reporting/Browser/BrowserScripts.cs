@@ -7,7 +7,7 @@ static class BrowserScripts
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1em 2em; color: #222; }
 h1 { font-size: 1.4em; margin: .3em 0; } h2 { font-size: 1.05em; margin: .4em 0; } small, .muted { color: #777; }
 .panels { display: flex; flex-wrap: wrap; gap: 2em; margin: 1em 0; }
-.panel { min-width: 300px; }
+.panel { min-width: 200px; }
 table { border-collapse: collapse; } th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: left; }
 th[data-col] { cursor: pointer; user-select: none; } th.sorted-asc::after { content: " \25B2"; } th.sorted-desc::after { content: " \25BC"; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -175,6 +175,8 @@ window.MLSAE = window.MLSAE || {};
   if (params.get("sort") !== null) { sortCol = +params.get("sort"); sortDir = params.get("desc") === "1" ? -1 : 1; }
   if (q) { document.getElementById("tokensearch").value = q; search(); }
   apply();
+  // Milliseconds from navigation start to the first rendered table (docs/benchmarks.md reads it from --dump-dom).
+  document.body.setAttribute("data-ready-ms", performance.now().toFixed(0));
 })();
 """;
 
@@ -208,7 +210,9 @@ window.MLSAE = window.MLSAE || {};
     var E = D.histogramEdges;
     MLSAE.bars(document.getElementById("hist"), F.histogram, {
       bin: function (i) { return MLSAE.fmt(E[i]) + " .. " + MLSAE.fmt(E[i + 1]); },
-      ticks: [[0, MLSAE.fmt(E[0])], [0.5, MLSAE.fmt(E[Math.floor(E.length / 2)])], [0.92, MLSAE.fmt(E[E.length - 1])]]
+      // One tick per decade of the log bins.
+      ticks: (function () { var lo = Math.round(Math.log10(E[0])), hi = Math.round(Math.log10(E[E.length - 1])), t = [];
+        for (var k = lo; k <= hi; k++) t.push([(k - lo) / (hi - lo), k === 0 ? "1" : "1e" + k]); return t; })()
     });
     var hsvg = document.getElementById("history");
     while (hsvg.firstChild) hsvg.removeChild(hsvg.firstChild);

@@ -18,8 +18,11 @@ public static class FeatureSiteWriter
     /// <summary>Features listed per token in the token search index.</summary>
     public const int FeaturesPerToken = 20;
 
-    /// <summary>Writes the site to <paramref name="siteDirectory"/>; refuses an existing path unless <paramref name="overwrite"/>.</summary>
-    public static void Write(FeatureBrowserData data, string siteDirectory, string saeLabel, bool overwrite = false)
+    /// <summary>
+    /// Writes the site to <paramref name="siteDirectory"/>; refuses an existing path unless <paramref name="overwrite"/>.
+    /// <paramref name="jsonExport"/> false leaves out json/ (the data/*.js files hold the same JSON behind a one-line prefix), halving the size.
+    /// </summary>
+    public static void Write(FeatureBrowserData data, string siteDirectory, string saeLabel, bool overwrite = false, bool jsonExport = true)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(siteDirectory);
@@ -32,7 +35,7 @@ public static class FeatureSiteWriter
         var tmp = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            WriteTo(data, tmp, saeLabel);
+            WriteTo(data, tmp, saeLabel, jsonExport);
             if (Directory.Exists(target))
             {
                 var old = tmp + ".old";
@@ -49,11 +52,11 @@ public static class FeatureSiteWriter
         }
     }
 
-    static void WriteTo(FeatureBrowserData data, string dir, string saeLabel)
+    static void WriteTo(FeatureBrowserData data, string dir, string saeLabel, bool jsonExport)
     {
         Directory.CreateDirectory(Path.Combine(dir, "assets"));
         Directory.CreateDirectory(Path.Combine(dir, "data"));
-        Directory.CreateDirectory(Path.Combine(dir, "json"));
+        if (jsonExport) Directory.CreateDirectory(Path.Combine(dir, "json"));
         File.WriteAllText(Path.Combine(dir, "index.html"), BrowserPages.Index);
         File.WriteAllText(Path.Combine(dir, "feature.html"), BrowserPages.Feature);
         File.WriteAllText(Path.Combine(dir, "assets", "browser.css"), BrowserScripts.Css);
@@ -86,7 +89,7 @@ public static class FeatureSiteWriter
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default })) write(w);
         var json = ms.ToArray();
-        File.WriteAllBytes(Path.Combine(dir, "json", name + ".json"), json);
+        if (Directory.Exists(Path.Combine(dir, "json"))) File.WriteAllBytes(Path.Combine(dir, "json", name + ".json"), json);
         using var js = File.Create(Path.Combine(dir, "data", name + ".js"));
         js.Write(Encoding.UTF8.GetBytes("window.MLSAE = window.MLSAE || {};\n" + global + " = "));
         js.Write(json);

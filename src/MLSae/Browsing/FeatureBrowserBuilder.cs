@@ -27,6 +27,7 @@ public static class FeatureBrowserBuilder
         ArgumentNullException.ThrowIfNull(encode);
         ArgumentNullException.ThrowIfNull(decode);
         options ??= new FeatureBrowserOptions();
+        decode = Memoize(decode);
         options.Validate();
         CheckCompatible(weights, cache);
         int m = weights.FeatureCount, d = weights.InputDim;
@@ -138,6 +139,17 @@ public static class FeatureBrowserBuilder
         double scale = (double)firings / reservoir.Length;
         return [.. counts.OrderByDescending(kv => kv.Value.N).ThenByDescending(kv => kv.Value.Sum).ThenBy(kv => kv.Key).Take(keep)
             .Select(kv => new TokenCount(kv.Key, decode(kv.Key), kv.Value.N, kv.Value.N * scale, kv.Value.Sum / kv.Value.N))];
+    }
+
+    // Every window token is decoded; one string per vocabulary id instead of one per occurrence (millions at m = 16,384).
+    static Func<int, string?> Memoize(Func<int, string?> decode)
+    {
+        var cache = new Dictionary<int, string?>();
+        return id =>
+        {
+            if (!cache.TryGetValue(id, out var text)) cache[id] = text = decode(id);
+            return text;
+        };
     }
 
     /// <summary>Indices of at most <see cref="MaxHistoryPoints"/> snapshots, evenly spaced, always including the last.</summary>

@@ -25,7 +25,7 @@ public sealed class BrowseCommandTests
     static int Browse(params string[] args) => BrowseCommand.Create().Parse(args).Invoke();
 
     [Fact]
-    public void ARunFolderWithHistoryGivesASiteWithSparklines_WithoutHistoryTheSiteStillBuilds()
+    public void ARunFolderWithHistoryGivesASiteWithSparklines_WithoutHistoryOrJsonTheSiteStillBuilds()
     {
         var cache = WriteCache();
         var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
@@ -35,8 +35,9 @@ public sealed class BrowseCommandTests
         Assert.Contains("\"history\":[[0.01,0.02,0.03],", index);   // feature 0's EMA frequency at the three snapshots
 
         var bare = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
-        Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu"));
-        Assert.Contains("\"history\":null", File.ReadAllText(Path.Combine(bare, "json", "index.json")));
+        Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu", "--no-json"));
+        Assert.Contains("\"history\":null", File.ReadAllText(Path.Combine(bare, "data", "index.js")));
+        Assert.False(Directory.Exists(Path.Combine(bare, "json")));
     }
 
     [Fact]
