@@ -69,12 +69,12 @@ window.MLSAE = window.MLSAE || {};
     return s;
   };
   // One context: every token shaded by this feature's activation relative to the feature's max.
-  MLSAE.context = function (ctx, maxAct) {
+  MLSAE.context = function (ctx, maxAct, vocab) {
     var div = MLSAE.el("div", { "class": "ctx" });
     div.appendChild(MLSAE.el("span", { "class": "val" }, MLSAE.fmt(ctx.act)));
     for (var i = 0; i < ctx.ids.length; i++) {
-      var a = ctx.acts[i], text = ctx.text[i], cls = "tok";
-      if (text === null) { text = " \u27E8" + ctx.ids[i] + "\u27E9"; cls += " id"; }
+      var a = ctx.acts[i], text = vocab[ctx.ids[i]], cls = "tok";
+      if (text === null || text === undefined) { text = " \u27E8" + ctx.ids[i] + "\u27E9"; cls += " id"; }
       if (a > 0) cls += " act";
       if (i === ctx.center) cls += " center";
       var span = MLSAE.el("span", { "class": cls, title: "activation " + MLSAE.fmt(a) + " (token id " + ctx.ids[i] + ")" }, text);
@@ -190,16 +190,16 @@ window.MLSAE = window.MLSAE || {};
     if (!(f >= 0 && f < D.m)) f = 0;
     var chunk = Math.floor(f / D.chunkSize);
     MLSAE.chunks = MLSAE.chunks || {};
-    if (MLSAE.chunks[chunk]) { render(MLSAE.chunks[chunk].features[f - chunk * D.chunkSize]); return; }
+    if (MLSAE.chunks[chunk]) { render(MLSAE.chunks[chunk].features[f - chunk * D.chunkSize], MLSAE.chunks[chunk].vocab); return; }
     document.getElementById("loading").style.display = "";
     // file:// forbids fetch() in Chromium; a script tag that assigns MLSAE.chunks[N] works everywhere.
     var s = document.createElement("script");
     s.src = "data/chunk-" + chunk + ".js";
-    s.onload = function () { render(MLSAE.chunks[chunk].features[f - chunk * D.chunkSize]); };
+    s.onload = function () { render(MLSAE.chunks[chunk].features[f - chunk * D.chunkSize], MLSAE.chunks[chunk].vocab); };
     s.onerror = function () { MLSAE.report("could not load " + s.src + ": is the site folder complete?"); };
     document.body.appendChild(s);
   }
-  function render(F) {
+  function render(F, vocab) {
     document.getElementById("loading").style.display = "none";
     document.title = "Feature " + F.index + " \u00B7 MLSae";
     document.getElementById("title").textContent = "Feature " + F.index + (F.original !== F.index ? " (originally " + F.original + ")" : "");
@@ -233,12 +233,12 @@ window.MLSAE = window.MLSAE || {};
     });
     var top = document.getElementById("top"); top.textContent = "";
     if (F.top.length === 0) top.appendChild(MLSAE.el("div", { "class": "muted" }, "This feature never fired on the cache."));
-    F.top.forEach(function (c) { top.appendChild(MLSAE.context(c, F.max)); });
+    F.top.forEach(function (c) { top.appendChild(MLSAE.context(c, F.max, vocab)); });
     var qs = document.getElementById("quantiles"); qs.textContent = "";
     F.quantiles.forEach(function (b) {
       var div = MLSAE.el("div", { "class": "band" });
       div.appendChild(MLSAE.el("h3", {}, "quantile " + Math.round(b.from * 100) + "\u2013" + Math.round(b.to * 100) + "% (activation " + MLSAE.fmt(b.low) + " \u2013 " + MLSAE.fmt(b.high) + ")"));
-      b.samples.forEach(function (c) { div.appendChild(MLSAE.context(c, F.max)); });
+      b.samples.forEach(function (c) { div.appendChild(MLSAE.context(c, F.max, vocab)); });
       qs.appendChild(div);
     });
     window.scrollTo(0, 0);

@@ -75,9 +75,21 @@ public static class FeatureSiteWriter
                 w.WriteStartObject();
                 w.WriteNumber("chunk", chunk);
                 w.WriteNumber("first", chunk * ChunkSize);
+                var features = data.Features.Skip(chunk * ChunkSize).Take(ChunkSize).ToArray();
                 w.WriteStartArray("features");
-                foreach (var f in data.Features.Skip(chunk * ChunkSize).Take(ChunkSize)) WriteFeature(w, f);
+                foreach (var f in features) WriteFeature(w, f);
                 w.WriteEndArray();
+                // Token text once per chunk, not once per occurrence: contexts carry ids only (half the site at m = 16,384).
+                w.WriteStartObject("vocab");
+                var seen = new HashSet<int>();
+                foreach (var c in features.SelectMany(f => f.Top.Concat(f.Quantiles.SelectMany(q => q.Samples))))
+                    for (int j = 0; j < c.TokenIds.Length; j++)
+                        if (seen.Add(c.TokenIds[j]))
+                        {
+                            var key = c.TokenIds[j].ToString(CultureInfo.InvariantCulture);
+                            if (c.Tokens[j] is { } text) w.WriteString(key, text); else w.WriteNull(key);
+                        }
+                w.WriteEndObject();
                 w.WriteEndObject();
             });
         }
@@ -253,9 +265,6 @@ public static class FeatureSiteWriter
         w.WriteNumber("center", c.Center);
         w.WriteStartArray("ids");
         foreach (var id in c.TokenIds) w.WriteNumberValue(id);
-        w.WriteEndArray();
-        w.WriteStartArray("text");
-        foreach (var t in c.Tokens) if (t is null) w.WriteNullValue(); else w.WriteStringValue(t);
         w.WriteEndArray();
         WriteFloatsNamed(w, "acts", c.Activations);
         w.WriteEndObject();

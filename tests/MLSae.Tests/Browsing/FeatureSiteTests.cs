@@ -53,9 +53,15 @@ public sealed class FeatureSiteTests
         Assert.Equal(busiest.Top[0].Row, top0.GetProperty("row").GetInt64());
         Assert.Equal(busiest.Top[0].TokenIds.Length, top0.GetProperty("acts").GetArrayLength());
         Assert.Equal(busiest.Top[0].Center, top0.GetProperty("center").GetInt32());
-        // Undecodable ids are null in "text" and kept in "ids".
-        var all = features.EnumerateArray().SelectMany(f => f.GetProperty("top").EnumerateArray()).ToArray();
-        Assert.Contains(all, c => c.GetProperty("text").EnumerateArray().Any(t => t.ValueKind == JsonValueKind.Null));
+        // The chunk's vocab decodes every id of its contexts; undecodable ids map to null.
+        var vocab = chunk.RootElement.GetProperty("vocab");
+        foreach (var c in data.Features.SelectMany(f => f.Top))
+            for (int j = 0; j < c.TokenIds.Length; j++)
+            {
+                var v = vocab.GetProperty(c.TokenIds[j].ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Assert.Equal(c.Tokens[j], v.ValueKind == JsonValueKind.Null ? null : v.GetString());
+            }
+        Assert.Contains(vocab.EnumerateObject(), p => p.Value.ValueKind == JsonValueKind.Null);
         using var tokens = JsonDocument.Parse(File.ReadAllText(Path.Combine(site, "json", "tokens.json")));
         Assert.True(tokens.RootElement.GetProperty("tokens").EnumerateObject().Any());
     }
