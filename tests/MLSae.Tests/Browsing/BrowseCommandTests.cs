@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MLSae.Cli.Commands;
 using MLSae.Ordering;
 using MLSae.Persistence;
@@ -38,6 +39,44 @@ public sealed class BrowseCommandTests
         Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu", "--no-json"));
         Assert.Contains("\"history\":null", File.ReadAllText(Path.Combine(bare, "data", "index.js")));
         Assert.False(Directory.Exists(Path.Combine(bare, "json")));
+    }
+
+    /// <summary>mlsae in a fresh process: exit code, stdout, stderr.</summary>
+    static (int Exit, string Stdout, string Stderr) RunCli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), "mlsae browse did not finish within two minutes");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void BadInputIsNamedOnStandardErrorAndAMissingHistoryIsSaidOnce()
+    {
+        var run = RunFolderWithSae(history: false);
+        var outDir = RepoPaths.NewTempDir("mlsae-browse-out");
+        var (exit, stdout, stderr) = RunCli("browse", "--sae", run, "--activations", WriteCache(d: 4), "--out", Path.Combine(outDir, "a"), "--cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("error: The activation cache", stderr);
+        Assert.Contains("d = 4 but the SAE reads d = 6", stderr);
+        Assert.DoesNotContain("error", stdout);
+
+        (exit, _, stderr) = RunCli("browse", "--sae", run, "--activations", WriteCache(model: "other-model"), "--out", Path.Combine(outDir, "b"), "--cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("comes from model 'other-model' but the SAE was trained on 'test-model'", stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+
+        (exit, stdout, stderr) = RunCli("browse", "--sae", run, "--activations", WriteCache(), "--out", Path.Combine(outDir, "c"), "--cpu");
+        Assert.Equal(0, exit);
+        Assert.Single(stderr.Split('\n'), l => l.Contains("feature_history.bin", StringComparison.Ordinal) && l.Contains("sparklines are left out", StringComparison.Ordinal));
+        Assert.Contains("index.html", stdout);
     }
 
     [Fact]
