@@ -24,6 +24,7 @@ public sealed class FeatureSiteBrowserTests
         NoErrors(dom, log, "index.html");
         Assert.Equal(M, Regex.Matches(dom, "<tr class=\"feat\"").Count);
         Assert.True(Regex.Matches(dom, "<rect class=\"bar\"").Count > 0, "the density histogram has bars");
+        Assert.Equal(M, Regex.Matches(dom, "class=\"spark\"><polyline points=\"[0-9., ]+\"").Count);   // one frequency-over-training sparkline per row
 
         // Sorted by frequency, descending: the first row is the most frequent feature.
         (dom, log) = HeadlessChromium.Run(HeadlessChromium.FileUrl(index, "?sort=2&desc=1"), "--dump-dom");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using MLSae.Activations.Cache;
 using MLSae.Browsing;
 using MLSae.Models;
+using MLSae.Ordering;
 using MLSae.Reporting.Browser;
 using static MLSae.Tests.Browsing.BrowsingTestData;
 
@@ -15,7 +16,10 @@ public sealed class FeatureSiteTests
         var weights = Sae();
         using var cache = ActivationCache.Open(WriteCache());
         var forward = new SaeCpuForward(weights, 2);
-        var data = FeatureBrowserBuilder.Build(weights, cache, forward.Encode, Decode, null,
+        // Five snapshots of a made-up EMA frequency, indexed by original feature index as the tracker writes them.
+        var history = new FeatureHistory(M, [100, 200, 300, 400, 500], [1000, 2000, 3000, 4000, 5000], new float[5],
+            [.. Enumerable.Range(0, 5).Select(s => Enumerable.Range(0, M).Select(i => 0.001f * (i + 1) * (s + 1)).ToArray())]);
+        var data = FeatureBrowserBuilder.Build(weights, cache, forward.Encode, Decode, history,
             new FeatureBrowserOptions { TopContexts = 6, ReservoirSize = 16, ContextBefore = 6, ContextAfter = 3, BatchSize = 64 });
         site ??= Path.Combine(RepoPaths.NewTempDir("mlsae-browse-site"), "site");
         FeatureSiteWriter.Write(data, site, "synthetic SAE");
@@ -40,7 +44,8 @@ public sealed class FeatureSiteTests
         Assert.Equal(3, row3[0].GetInt32());
         Assert.Equal(data.Features[3].Frequency, row3[2].GetDouble(), 3);
         Assert.Equal(data.Features[3].Count, row3[6].GetInt64());
-        Assert.Equal(JsonValueKind.Null, root.GetProperty("history").ValueKind);
+        Assert.Equal(M, root.GetProperty("history").GetArrayLength());
+        Assert.Equal(0.002 * 5, root.GetProperty("history")[1][4].GetDouble(), 6);   // feature 1 at the last snapshot
 
         var chunkJson = File.ReadAllText(Path.Combine(site, "json", "chunk-0.json"));
         Assert.EndsWith(chunkJson + ";\n", File.ReadAllText(Path.Combine(site, "data", "chunk-0.js")));
