@@ -19,6 +19,7 @@ static class CommandCatalog
         EvalCommand.Create(),
         ExperimentCommand.Create(),
         ScoreCommand.Create(),
+        BrowseCommand.Create(),
         ExportCommand.Create(),
     ];
 }

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using MLSae.Cli.Commands;
+using MLSae.Ordering;
+using MLSae.Persistence;
+using MLSae.Persistence.Onnx;
+using static MLSae.Tests.Browsing.BrowsingTestData;
+
+namespace MLSae.Tests.Browsing;
+
+/// <summary>mlsae browse end to end on the synthetic cache, and its refusals (exit 1, nothing written).</summary>
+public sealed class BrowseCommandTests
+{
+    static string RunFolderWithSae(bool history)
+    {
+        var run = RepoPaths.NewTempDir("mlsae-browse-run");
+        SaeOnnx.Save(Sae(), Path.Combine(run, RunFolder.Sae));
+        if (history)
+        {
+            using var fs = FeatureHistoryFile.OpenForAppend(Path.Combine(run, FeatureHistoryFile.FileName), M, 0);
+            for (int s = 0; s < 3; s++)
+                FeatureHistoryFile.Append(fs, 100 * (s + 1), 1000 * (s + 1), float.NaN, [.. Enumerable.Range(0, M).Select(i => 0.01f * (i + 1) * (s + 1))]);
+        }
+        return run;
+    }
+
+    static int Browse(params string[] args) => BrowseCommand.Create().Parse(args).Invoke();
+
+    [Fact]
+    public void ARunFolderWithHistoryGivesASiteWithSparklines_WithoutHistoryOrJsonTheSiteStillBuilds()
+    {
+        var cache = WriteCache();
+        var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
+        Assert.Equal(0, Browse("--sae", RunFolderWithSae(history: true), "--activations", cache, "--out", site, "--top", "4", "--cpu"));
+        var index = File.ReadAllText(Path.Combine(site, "json", "index.json"));
+        Assert.Contains("\"historyTokens\":[1000,2000,3000]", index);
+        Assert.Contains("\"history\":[[0.01,0.02,0.03],", index);   // feature 0's EMA frequency at the three snapshots
+
+        var bare = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
+        Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu", "--no-json"));
+        Assert.Contains("\"history\":null", File.ReadAllText(Path.Combine(bare, "data", "index.js")));
+        Assert.False(Directory.Exists(Path.Combine(bare, "json")));
+    }
+
+    /// <summary>mlsae in a fresh process: exit code, stdout, stderr.</summary>
+    static (int Exit, string Stdout, string Stderr) RunCli(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(120_000), "mlsae browse did not finish within two minutes");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public void BadInputIsNamedOnStandardErrorAndAMissingHistoryIsSaidOnce()
+    {
+        var run = RunFolderWithSae(history: false);
+        var outDir = RepoPaths.NewTempDir("mlsae-browse-out");
+        var (exit, stdout, stderr) = RunCli("browse", "--sae", run, "--activations", WriteCache(d: 4), "--out", Path.Combine(outDir, "a"), "--cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("error: The activation cache", stderr);
+        Assert.Contains("d = 4 but the SAE reads d = 6", stderr);
+        Assert.DoesNotContain("error", stdout);
+
+        (exit, _, stderr) = RunCli("browse", "--sae", run, "--activations", WriteCache(model: "other-model"), "--out", Path.Combine(outDir, "b"), "--cpu");
+        Assert.Equal(1, exit);
+        Assert.Contains("comes from model 'other-model' but the SAE was trained on 'test-model'", stderr);
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+
+        (exit, stdout, stderr) = RunCli("browse", "--sae", run, "--activations", WriteCache(), "--out", Path.Combine(outDir, "c"), "--cpu");
+        Assert.Equal(0, exit);
+        Assert.Single(stderr.Split('\n'), l => l.Contains("feature_history.bin", StringComparison.Ordinal) && l.Contains("sparklines are left out", StringComparison.Ordinal));
+        Assert.Contains("index.html", stdout);
+    }
+
+    [Fact]
+    public void AMismatchedCacheOrAnExistingSiteExitsOneAndWritesNothing()
+    {
+        var run = RunFolderWithSae(history: false);
+        var outDir = RepoPaths.NewTempDir("mlsae-browse-out");
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(d: 4), "--out", Path.Combine(outDir, "a"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(model: "other-model"), "--out", Path.Combine(outDir, "b"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", run, "--activations", Path.Combine(outDir, "no-cache"), "--out", Path.Combine(outDir, "c"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", Path.Combine(outDir, "no-sae"), "--activations", WriteCache(), "--out", Path.Combine(outDir, "d"), "--cpu"));
+        Assert.Empty(Directory.GetFileSystemEntries(outDir));
+        var existing = Directory.CreateDirectory(Path.Combine(outDir, "existing")).FullName;
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(), "--out", existing, "--cpu"));
+        Assert.Empty(Directory.GetFileSystemEntries(existing));
+    }
+}
