@@ -61,10 +61,9 @@ static class BrowseCommand
             Console.Out.WriteLine($"{weights.FeatureCount:N0} features x {cache.RowCount:N0} tokens: statistics and contexts {computed:F1} s, site written {clock.Elapsed.TotalSeconds - computed:F1} s -> {Path.Combine(Path.GetFullPath(outDir), "index.html")}");
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or KeyNotFoundException)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 1;
+            return CliErrors.Fail("browse", e);
         }
     }
 
