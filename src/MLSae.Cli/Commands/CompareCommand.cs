@@ -12,7 +12,7 @@ static class CompareCommand
 {
     public static Command Create()
     {
-        var sae = new Option<string[]>("--sae") { Description = "Two SAEs (run folder, .onnx, ML.NET zip or SAELens folder): --sae A --sae B.", Required = true };
+        var sae = new Option<string[]>("--sae") { Description = "Two SAEs (training run folder, .onnx, ML.NET zip, SAELens or sparsify folder): --sae A --sae B.", Required = true };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (for scripts)." };
         var command = new Command("compare", "Compare two SAEs' features by decoder direction: mean max cosine, optimal matching, index consistency.")
         {

@@ -26,7 +26,7 @@ static class EvalCommand
 {
     public static Command Create()
     {
-        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip or SAELens folder.", Required = true };
+        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip, SAELens folder or sparsify folder.", Required = true };
         var activations = new Option<string>("--activations") { Description = "Activation cache folder (or .safetensors [rows, d]) to evaluate on (ideally held-out text).", Required = true };
         var output = new Option<string?>("--out") { Description = "Folder for eval.json and features.jsonl (default: the run folder given to --sae)." };
         var probeData = new Option<string?>("--probe-data") { Description = "Labelled texts (.jsonl or .csv) for sparse probing." };

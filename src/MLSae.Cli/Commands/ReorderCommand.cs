@@ -21,7 +21,7 @@ static class ReorderCommand
 {
     public static Command Create()
     {
-        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip or SAELens folder.", Required = true };
+        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip, SAELens folder or sparsify folder.", Required = true };
         var activations = new Option<string?>("--activations") { Description = "Activation cache folder (or .safetensors [rows, d]) to compute the sort key on (not needed with --align-to)." };
         var alignTo = new Option<string?>("--align-to") { Description = "Instead of a key: permute features to best match this reference SAE's (same d and m), so retrained SAEs keep stable feature ids." };
         var by = new Option<string>("--by") { Description = "Sort key: frequency, mean-activation, importance, random or original.", DefaultValueFactory = _ => "frequency" };

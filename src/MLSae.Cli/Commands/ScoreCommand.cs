@@ -12,7 +12,7 @@ static class ScoreCommand
 {
     public static Command Create()
     {
-        var sae = new Option<string>("--sae") { Description = "The SAE: an ML.NET model zip, an MLSae .onnx file or an SAELens folder.", Required = true };
+        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip, SAELens folder or sparsify folder.", Required = true };
         var activations = new Option<string?>("--activations") { Description = "An activation-cache folder to score." };
         var data = new Option<string?>("--data") { Description = "A .safetensors file with one [rows, d] float tensor to score." };
         var text = new Option<string?>("--text") { Description = "A text corpus (.txt, .jsonl, .csv, .parquet or a folder) to extract and score in one go." };

@@ -15,7 +15,7 @@ static class TruncateCommand
 {
     public static Command Create()
     {
-        var sae = new Option<string>("--sae") { Description = "The SAE: run folder, .onnx, ML.NET model zip or SAELens folder.", Required = true };
+        var sae = new Option<string>("--sae") { Description = "The SAE: training run folder, .onnx, ML.NET model zip, SAELens folder or sparsify folder.", Required = true };
         var keep = new Option<int>("--keep") { Description = "Features to keep: the first N of the SAE's current order.", Required = true };
         var output = new Option<string>("--out") { Description = "Run folder to write the smaller SAE to (sae.onnx).", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an SAE already in --out." };
