@@ -54,9 +54,10 @@ sealed class TrainingLoop : IDisposable
         using var _ = no_grad();
         var x = tensor(sample).reshape(n, d);
         _scale = TrainingInitialization.Scale(x, _o.NormalizeActivations);
-        _module.b_dec.copy_(TrainingInitialization.DecoderBias(x * _scale, _o.DecoderBiasInit, _module.Architecture));
+        var scaled = x * _scale;
+        _module.b_dec.copy_(TrainingInitialization.DecoderBias(scaled, _o.DecoderBiasInit, _module.Architecture));
         if (_module is JumpReluSae jumpRelu && _o.JumpReluThresholdInit == JumpReluThresholdInit.TargetL0Quantile)
-            jumpRelu.StartThresholdsAtTargetL0(x.narrow(0, 0, Math.Min(n, 4096)) * _scale, _o.TargetL0 ?? SaeTrainingDefaults.TargetL0);
+            jumpRelu.StartThresholdsAtTargetL0(scaled.narrow(0, 0, Math.Min(n, 4096)), _o.TargetL0 ?? SaeTrainingDefaults.TargetL0);
     }
 
     void Restore()
