@@ -22,7 +22,7 @@ public class TrainingStepBenchmarks
 {
     const int B = 4096;
 
-    [Params(SaeArchitecture.Standard, SaeArchitecture.JumpReLU, SaeArchitecture.TopK, SaeArchitecture.BatchTopK, SaeArchitecture.Matryoshka)]
+    [Params(SaeArchitecture.Standard, SaeArchitecture.JumpReLU, SaeArchitecture.TopK, SaeArchitecture.BatchTopK, SaeArchitecture.Matryoshka, SaeArchitecture.Ordered)]
     public SaeArchitecture Architecture { get; set; }
 
     /// <summary>d.</summary>
