@@ -46,14 +46,5 @@ public class NestedPrefixStepBenchmarks
     }
 
     [Benchmark(Description = "training step")]
-    public void Step()
-    {
-        using var scope = NewDisposeScope();
-        var fwd = _sae.Forward(_x, new SaeLossContext(100, 0, long.MaxValue));
-        fwd.Loss.backward();
-        _sae.BeforeOptimizerStep();
-        _adam.step();
-        _adam.zero_grad();
-        _sae.AfterOptimizerStep(default);
-    }
+    public void Step() => TrainingStep.Run(_sae, _adam, _x);
 }

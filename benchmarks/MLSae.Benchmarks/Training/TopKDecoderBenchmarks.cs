@@ -64,15 +64,6 @@ public class TopKDecoderBenchmarks
     [Benchmark(Description = "topk step + AuxK, dense")]
     public void TopKAuxKDense() { _topK.SparseKernels = false; Step(_topK, _topKAdam, 100_000); }
 
-    void Step(SaeModule sae, Adam adam, long deadFeatureTokens)
-    {
-        using var scope = NewDisposeScope();
-        var fwd = sae.Forward(_x, new SaeLossContext(100, 0.04, deadFeatureTokens));
-        fwd.Loss.backward();
-        sae.BeforeOptimizerStep();
-        adam.step();
-        adam.zero_grad();
-        sae.AfterOptimizerStep(default);
-    }
+    void Step(SaeModule sae, Adam adam, long deadFeatureTokens) => TrainingStep.Run(sae, adam, _x, deadFeatureTokens);
 
 }

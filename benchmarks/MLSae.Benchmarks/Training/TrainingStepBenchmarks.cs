@@ -63,16 +63,7 @@ public class TrainingStepBenchmarks
     public void MatMul() => _product.addmm_(_a, _w.t(), 0, 1);
 
     [Benchmark(Description = "training step")]
-    public void Step()
-    {
-        using var scope = NewDisposeScope();
-        var fwd = _sae.Forward(_x, new SaeLossContext(100, 0.04, long.MaxValue));
-        fwd.Loss.backward();
-        _sae.BeforeOptimizerStep();
-        _adam.step();
-        _adam.zero_grad();
-        _sae.AfterOptimizerStep(default);
-    }
+    public void Step() => TrainingStep.Run(_sae, _adam, _x);
 
 
     /// <summary>FLOP per operation: 2 B d m for the product, 10 B d m for a step.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MLSae.Cli.Commands;
 using MLSae.Ordering;
 using MLSae.Persistence;
@@ -44,16 +43,8 @@ public sealed class BrowseCommandTests
     /// <summary>mlsae in a fresh process: exit code, stdout, stderr.</summary>
     static (int Exit, string Stdout, string Stderr) RunCli(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(120_000), "mlsae browse did not finish within two minutes");
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var r = Reliability.ReliabilityData.RunCli(args);
+        return (r.Exit, r.Stdout, r.Stderr);
     }
 
     [Fact]

@@ -92,7 +92,10 @@ static class ReliabilityData
     }
 
     /// <summary>Runs the mlsae CLI (MLSae.Cli.dll beside the tests) in a fresh process with redirected output.</summary>
-    public static CliResult RunCli(params string[] args)
+    public static CliResult RunCli(params string[] args) => RunCli(TimeSpan.FromMinutes(2), args);
+
+    /// <summary><see cref="RunCli(string[])"/> that must finish within <paramref name="timeout"/>.</summary>
+    public static CliResult RunCli(TimeSpan timeout, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add("exec");
@@ -103,10 +106,10 @@ static class ReliabilityData
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000))
+        if (!p.WaitForExit(timeout))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"mlsae {string.Join(' ', args)} did not finish within two minutes");
+            Assert.Fail($"mlsae {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s");
         }
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -16,16 +15,8 @@ public class ScoreCommandTests
 
     static (int Exit, string Output) RunCli(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(60_000), "mlsae score did not finish within a minute");
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        var r = Reliability.ReliabilityData.RunCli(TimeSpan.FromMinutes(1), args);
+        return (r.Exit, r.Stdout + r.Stderr);
     }
 
     [Fact]
