@@ -26,7 +26,8 @@ public sealed class OrderedSae : TopKSae
     public override SaeForward Forward(Tensor x, SaeLossContext context)
     {
         Tensor pre, values, indices;
-        if (UseSparseKernels(x))
+        bool sparse = UseSparseKernels(x);
+        if (sparse)
         {
             using (no_grad()) pre = PreActivations(x);
             var (top, idx) = pre.topk(K, dim: -1);
@@ -39,7 +40,7 @@ public sealed class OrderedSae : TopKSae
             (values, indices) = pre.topk(K, dim: -1);
         }
         var (recon, xHat) = AllPrefixLoss(x, values, indices);
-        var aux = UseSparseKernels(x)
+        var aux = sparse
             ? AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient)
             : AuxKLoss.Compute(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient);
         return new SaeForward
