@@ -71,6 +71,12 @@ public static class SaeTrainingDefaults
     public const double JumpReluBandwidth = 0.001;
     /// <summary>JumpReLU initial threshold.</summary>
     public const double JumpReluInitialThreshold = 0.001;
+    /// <summary>
+    /// JumpReLU thresholds learn this many times faster than the weights: Adam moves log_threshold about one learning
+    /// rate per step, so at the weights' rate a threshold changes by at most e^(lr x steps), too slow to follow the
+    /// pre-activations in runs of a few thousand steps.
+    /// </summary>
+    public const double JumpReluThresholdLearningRateScale = 10;
     /// <summary>AuxK loss weight (1/32 as in OpenAI's TopK paper).</summary>
     public const double AuxKCoefficient = 1.0 / 32;
     /// <summary>Peak learning rate.</summary>
@@ -157,6 +163,8 @@ public readonly record struct SaeTrainingOptions
     public double JumpReluInitialThreshold { get; init; } = SaeTrainingDefaults.JumpReluInitialThreshold;
     /// <summary>How JumpReLU thresholds start.</summary>
     public JumpReluThresholdInit JumpReluThresholdInit { get; init; } = JumpReluThresholdInit.TargetL0Quantile;
+    /// <summary>JumpReLU log-threshold learning rate as a multiple of the learning rate (1 = the references' single rate).</summary>
+    public double JumpReluThresholdLearningRateScale { get; init; } = SaeTrainingDefaults.JumpReluThresholdLearningRateScale;
     /// <summary>Matryoshka prefix sizes as fractions of m, increasing, last 1; null = 1/16, 1/8, 1/4, 1/2, 1.</summary>
     public double[]? MatryoshkaPrefixFractions { get; init; }
     /// <summary>Matryoshka loss weights per prefix; null = equal weights summing to 1.</summary>

@@ -37,6 +37,7 @@ public static class SaeTrainingOptionsValidation
             Check(double.IsFinite(o.JumpReluSparsityCoefficient) && o.JumpReluSparsityCoefficient >= 0, $"SaeTrainingOptions.JumpReluSparsityCoefficient must be a finite number >= 0 (got {F(o.JumpReluSparsityCoefficient)}).");
             Check(double.IsFinite(o.JumpReluBandwidth) && o.JumpReluBandwidth > 0, $"SaeTrainingOptions.JumpReluBandwidth must be positive (got {F(o.JumpReluBandwidth)}).");
             Check(double.IsFinite(o.JumpReluInitialThreshold) && o.JumpReluInitialThreshold >= 0, $"SaeTrainingOptions.JumpReluInitialThreshold must be a finite number >= 0 (got {F(o.JumpReluInitialThreshold)}).");
+            Check(double.IsFinite(o.JumpReluThresholdLearningRateScale) && o.JumpReluThresholdLearningRateScale > 0, $"SaeTrainingOptions.JumpReluThresholdLearningRateScale must be positive (got {F(o.JumpReluThresholdLearningRateScale)}).");
         }
         Check(double.IsFinite(o.ThresholdDecay) && o.ThresholdDecay is >= 0 and <= 1, $"SaeTrainingOptions.ThresholdDecay must be in [0, 1] (got {F(o.ThresholdDecay)}).");
         Check(o.ThresholdStartStep >= 0, $"SaeTrainingOptions.ThresholdStartStep must be >= 0 (got {o.ThresholdStartStep}).");

@@ -37,7 +37,7 @@ sealed class TrainingLoop : IDisposable
         int d = batches.Dimension;
         using var generator = new Generator((ulong)o.Seed);
         _module = SaeModuleFactory.Create(o, d, generator);
-        _optimizer = new Adam(_module.parameters(), o.LearningRate, o.Beta1, o.Beta2, o.AdamEpsilon);
+        _optimizer = SaeOptimizer.Create(_module, o);
         _host = new float[(long)o.TokensPerStep * d];
         _metrics = new MetricsLog(runDirectory is null ? null : Path.Combine(runDirectory, "metrics.csv"));
         if (resume) Restore();
@@ -117,7 +117,7 @@ sealed class TrainingLoop : IDisposable
         using var scope = NewDisposeScope();
         int d = _batches.Dimension, b = _o.BatchSize, m = _module.FeatureCount;
         double lr = LearningRates.At(_o, _step, _totalSteps);
-        foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+        SaeOptimizer.SetLearningRate(_optimizer, lr, _o);
         double baseSparsity = _module.Architecture == SaeArchitecture.JumpReLU
             ? _o.JumpReluSparsityCoefficient * Math.Pow(SaeModuleFactory.JumpReluUnit(_o, d), 2)
             : _o.L1Coefficient;

@@ -282,6 +282,28 @@ public class TrainerMathTests
         Assert.Equal(0.5, SaeTrainer.Train(new MLSae.Activations.InMemoryActivationSource(data, 16), o with { NormalizeActivations = false }).Metrics[0].SparsityCoefficient, 9);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(10.0)]
+    public void JumpReluThresholdsLearnAtTheirOwnRate(double scale)
+    {
+        // One Adam step from zero moments moves every parameter with a gradient by lr x g / (|g| + eps), i.e. by the
+        // group's learning rate: log thresholds must move by scale x lr and no more.
+        const double lr = 1e-3, theta0 = 0.5;
+        var data = TestTraining.StructuredData(512, 16, seed: 5);
+        var o = new SaeTrainingOptions
+        {
+            Architecture = SaeArchitecture.JumpReLU, FeatureCount = 32, BatchSize = 256, Steps = 1, WarmupSteps = 0, SparsityWarmupSteps = 0,
+            LearningRate = lr, NormalizeActivations = false, InitSampleRows = 128, TuneAllocator = false, TargetL0 = 4,
+            JumpReluThresholdInit = JumpReluThresholdInit.Constant, JumpReluInitialThreshold = theta0, JumpReluBandwidth = 2.0,
+            JumpReluThresholdLearningRateScale = scale,
+        };
+        var thresholds = SaeTrainer.Train(new MLSae.Activations.InMemoryActivationSource(data, 16), o).Weights.Thresholds!;
+        var moves = thresholds.Select(t => Math.Abs(Math.Log(t / theta0))).ToArray();
+        Assert.True(moves.Count(v => v > 0) >= 16, $"only {moves.Count(v => v > 0)} of 32 thresholds had a gradient");
+        Assert.All(moves, v => Assert.True(v == 0 || Math.Abs(v - scale * lr) < 0.05 * scale * lr, $"log threshold moved {v}, expected {scale * lr}"));
+    }
+
     [Fact]
     public void JumpReluThresholdsStartWhereEachFeatureFiresAtTheTargetRate()
     {
