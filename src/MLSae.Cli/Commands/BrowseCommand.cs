@@ -6,6 +6,7 @@ using MLSae.Browsing;
 using MLSae.Cli.Rendering;
 using MLSae.Onnx;
 using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Reporting.Browser;
 using MLSae.Scoring;
 
@@ -70,10 +71,10 @@ static class BrowseCommand
     /// <summary>The run folder's feature history, or null with one line on stderr saying the sparklines are left out.</summary>
     static FeatureHistory? History(string saePath)
     {
-        var path = Directory.Exists(saePath) ? Path.Combine(saePath, FeatureHistoryFile.FileName) : null;
+        var path = Directory.Exists(saePath) ? Path.Combine(saePath, RunFolder.FeatureHistory) : null;
         if (path is null || !File.Exists(path))
         {
-            Console.Error.WriteLine($"note: no {FeatureHistoryFile.FileName} beside --sae '{saePath}' (train with feature tracking to get one); the frequency-over-training sparklines are left out.");
+            Console.Error.WriteLine($"note: no {RunFolder.FeatureHistory} beside --sae '{saePath}' (train with feature tracking to get one); the frequency-over-training sparklines are left out.");
             return null;
         }
         return FeatureHistoryFile.Read(path);

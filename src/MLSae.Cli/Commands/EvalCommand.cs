@@ -10,6 +10,7 @@ using MLSae.Evaluation.Probing;
 using MLSae.Evaluation.Absorption;
 using MLSae.Models;
 using MLSae.Persistence;
+using MLSae.Runs;
 using MLSae.Scoring;
 using Spectre.Console;
 
@@ -108,12 +109,10 @@ static class EvalCommand
         if (source.Dimension != weights.InputDim)
             throw new ArgumentException($"The activations '{a.Activations}' have d={source.Dimension} but the SAE '{a.Sae}' reads d={weights.InputDim}; evaluate on activations from the SAE's model and hook.");
         var options = new MetricsEvaluatorOptions { BatchSize = a.BatchSize, MaxTokens = a.MaxTokens };
-        using var onnx = new SaeOnnxForward(weights, a.BatchSize);
-        // Codes in the unit-decoder-row form (f_i ||W_dec[i]||, SAEBench's convention): l1, mean activations, the
-        // feature table and probing rankings then do not depend on the decoder's scale (export leaves rows of norm 1/s).
-        var forward = new UnitRowSaeForward(onnx, weights);
+        // The run-evaluation forward (ONNX Runtime, unit-decoder-row codes), shared with the experiment runner.
+        using var forward = new EvaluationForward(weights, a.BatchSize);
         var table = a.TopExamples > 0 ? new FeatureTableBuilder(weights.FeatureCount, a.TopExamples) : null;
-        var metrics = ProgressDisplay.Run("eval", progress => new MetricsEvaluator(options).Evaluate(source, forward, table, progress));
+        var metrics = ProgressDisplay.Run("eval", progress => forward.CoreMetrics(source, options, table, progress));
 
         SparseProbingResult? probing = null;
         if (a.ProbeData is { } probePath)
@@ -142,7 +141,6 @@ static class EvalCommand
 
         AbsorptionResult? absorbed = a.Absorption ? Absorption(a, weights, cache) : null;
 
-        Directory.CreateDirectory(outDir);
         var report = new EvalReport
         {
             Core = metrics, CoreOptions = options, SparseProbing = probing, Absorption = absorbed?.Metrics,
@@ -150,12 +148,11 @@ static class EvalCommand
             ModelName = weights.Info.ModelName ?? cache?.Manifest.Model, HookName = weights.Info.HookName ?? cache?.Manifest.Hook,
             SaeSource = Path.GetFullPath(a.Sae), ActivationsSource = Path.GetFullPath(a.Activations),
         };
-        var evalPath = Path.Combine(outDir, EvalJsonWriter.FileName);
-        EvalJsonWriter.Write(evalPath, report);
+        var evalPath = RunEvaluation.WriteReport(outDir, report);
         if (table is not null)
         {
             ITokenMetadataSource? tokens = cache is not null ? new CacheTokenMetadata(cache) : source as ITokenMetadataSource;
-            table.Build().WriteJsonLines(Path.Combine(outDir, "features.jsonl"), tokens, tokens is null ? null : Decoder(cache));
+            table.Build().WriteJsonLines(Path.Combine(outDir, RunFolder.Features), tokens, tokens is null ? null : Decoder(cache));
         }
         if (a.Json)
         {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 using MLSae.Cli.Rendering;
 using MLSae.Diagnostics;
 using MLSae.Training;

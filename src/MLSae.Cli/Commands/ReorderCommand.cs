@@ -1,12 +1,11 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using MLSae.Activations;
 using MLSae.Cli.Rendering;
 using MLSae.Models;
 using MLSae.Ordering;
 using MLSae.Persistence;
 using MLSae.Persistence.Onnx;
+using MLSae.Runs;
 using MLSae.Scoring;
 using Spectre.Console;
 
@@ -40,9 +39,6 @@ static class ReorderCommand
                 parse.GetValue(maxRows), parse.GetValue(seed), parse.GetValue(curves), parse.GetValue(overwrite)));
         return command;
     }
-
-    /// <summary>The prefix-curve table written with --prefix-curves.</summary>
-    public const string PrefixCurvesFile = "prefix_curves.csv";
 
     /// <summary>Parses a --by value.</summary>
     public static FeatureOrderKey ParseKey(string text) => text.Trim().ToLowerInvariant().Replace("_", "-") switch
@@ -104,7 +100,7 @@ static class ReorderCommand
                 if (writeCurves)
                 {
                     var list = ProgressDisplay.Run("prefix curves", p => PrefixCurves.CompareOrderings(weights, source, Math.Min(maxRows, 100_000), seed, p));
-                    AtomicFile.WriteAllText(Path.Combine(outDir, PrefixCurvesFile), ToCsv(list));
+                    PrefixCurveFile.Write(outDir, list);
                 }
             }
             finally
@@ -119,15 +115,5 @@ static class ReorderCommand
         {
             return CliErrors.Fail("reorder", e);
         }
-    }
-
-    /// <summary>ordering,features,mse,explained_variance rows (invariant culture).</summary>
-    public static string ToCsv(IReadOnlyList<PrefixCurve> curves)
-    {
-        var sb = new StringBuilder("ordering,features,mse,explained_variance\n");
-        foreach (var c in curves)
-            foreach (var p in c.Points)
-                sb.Append(CultureInfo.InvariantCulture, $"{c.Name},{p.Features},{p.Mse:R},{p.ExplainedVariance:R}\n");
-        return sb.ToString();
     }
 }

@@ -3,6 +3,7 @@ using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Models;
 using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Runs;
 using MLSae.Training;
 
@@ -54,7 +55,7 @@ static class TrainCommand
             var runDir = parse.GetValue(output)!;
             // On --resume the run's own run.json is the base, so `train --resume --out DIR --activations A` needs nothing else;
             // options given again must match it (TrainRunFolder refuses a resume that changes them).
-            var stored = Path.Combine(runDir, TrainRun.ConfigFile);
+            var stored = Path.Combine(runDir, RunFolder.RunConfig);
             var run = parse.GetValue(config) is { } path ? TrainRunConfig.Load(path)
                 : parse.GetValue(resume) && File.Exists(stored) ? TrainRunConfig.Load(stored)
                 : TrainRunConfig.Default;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 using MLSae.Training;
 
 namespace MLSae.Cli.Rendering;

@@ -1,4 +1,5 @@
 using MLSae.Models;
+using MLSae.Persistence;
 using MLSae.Training;
 using static TorchSharp.torch;
 
@@ -9,7 +10,7 @@ namespace MLSae.Ordering;
 /// activation sums (float64), exponential moving averages of the per-step firing frequency and mean activation,
 /// and a window of the last W per-step frequencies (for the adaptive strategy). Every
 /// <see cref="ReorderOptions.HistoryInterval"/> steps it appends a snapshot of the EMA frequency (in original
-/// feature order) to <see cref="FeatureHistoryFile.FileName"/> in the run folder. It also keeps the
+/// feature order) to <see cref="RunFolder.FeatureHistory"/> in the run folder. It also keeps the
 /// <see cref="PermutationLog"/>. Its state is saved in checkpoints.
 /// </summary>
 public sealed class FeatureTracker : ICheckpointedObserver, IDisposable
@@ -75,7 +76,7 @@ public sealed class FeatureTracker : ICheckpointedObserver, IDisposable
         _history?.Dispose();
         _history = null;
         if (context.RunDirectory is { } dir && Options.HistoryInterval > 0)
-            _history = FeatureHistoryFile.OpenForAppend(Path.Combine(dir, FeatureHistoryFile.FileName), m, context.FirstStep);
+            _history = FeatureHistoryFile.OpenForAppend(Path.Combine(dir, RunFolder.FeatureHistory), m, context.FirstStep);
     }
 
     /// <inheritdoc />

@@ -15,9 +15,6 @@ namespace MLSae.Runs;
 /// </summary>
 public static class TrainRun
 {
-    /// <summary>The resolved run configuration (training options with an "Ordering" object).</summary>
-    public const string ConfigFile = "run.json";
-
     /// <summary>Trains on <paramref name="batches"/> into <paramref name="runDirectory"/> (null: in memory only).</summary>
     /// <remarks>
     /// With a run folder: every option is validated before anything is written; the folder is locked
@@ -44,7 +41,7 @@ public static class TrainRun
         if (runDirectory is null) return Train(batches, config, null, provenance, resume, progress, cancellation);
         using var folderLock = FolderLock.Acquire(runDirectory, resume ? "train --resume" : "train");
         TrainRunFolder.Prepare(runDirectory, config, resume, overwrite);
-        AtomicFile.WriteAllText(Path.Combine(runDirectory, ConfigFile), config.ToJson().ToJsonString(SaeTrainer.JsonOptions));
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFolder.RunConfig), config.ToJson().ToJsonString(SaeTrainer.JsonOptions));
         return Train(batches, config, runDirectory, provenance, resume, progress, cancellation);
     }
 
@@ -76,5 +73,5 @@ public static class TrainRun
         Execute(ActivationStoreBatchSource.Create(source, config.Training.Seed), config, runDirectory, provenance, resume, progress, cancellation, overwrite);
 
     /// <summary>Reads a run folder's configuration.</summary>
-    public static TrainRunConfig LoadConfig(string runDirectory) => TrainRunConfig.Load(Path.Combine(runDirectory, ConfigFile));
+    public static TrainRunConfig LoadConfig(string runDirectory) => TrainRunConfig.Load(Path.Combine(runDirectory, RunFolder.RunConfig));
 }

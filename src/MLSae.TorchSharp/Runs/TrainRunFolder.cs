@@ -21,20 +21,13 @@ public static class TrainRunFolder
         nameof(SaeTrainingOptions.LogEvery), nameof(SaeTrainingOptions.CheckpointEvery), nameof(SaeTrainingOptions.TuneAllocator),
     };
 
-    /// <summary>Every file a training run (and `mlsae eval` into it) writes; overwrite deletes exactly these, nothing else.</summary>
-    public static IReadOnlyList<string> RunFiles { get; } =
-    [
-        TrainRun.ConfigFile, RunFolder.Config, RunFolder.Metrics, TrainingCheckpoint.FileName, RunFolder.Sae, RunFolder.Eval,
-        FeatureHistoryFile.FileName, FeatureStabilityReport.FileName, "features.jsonl", "prefix_curves.csv",
-    ];
-
     /// <summary>True when <paramref name="runDirectory"/> holds a trained SAE or a checkpoint: work that a fresh run would destroy.</summary>
     public static bool HoldsRun(string runDirectory) =>
-        File.Exists(Path.Combine(runDirectory, RunFolder.Sae)) || File.Exists(Path.Combine(runDirectory, TrainingCheckpoint.FileName));
+        File.Exists(Path.Combine(runDirectory, RunFolder.Sae)) || File.Exists(Path.Combine(runDirectory, RunFolder.Checkpoint));
 
     /// <summary>
     /// Readies <paramref name="runDirectory"/> for a run of <paramref name="config"/>. A fresh run (no resume) over a folder
-    /// holding a run is refused unless <paramref name="overwrite"/>, which first deletes the old run's files (<see cref="RunFiles"/>).
+    /// holding a run is refused unless <paramref name="overwrite"/>, which first deletes the old run's files (<see cref="RunFolder.RunFiles"/>).
     /// A resume is refused when run.json records different options (all differences listed). Stale temp files are deleted.
     /// </summary>
     /// <exception cref="IOException">The folder holds a run and neither resume nor overwrite was asked for.</exception>
@@ -47,9 +40,9 @@ public static class TrainRunFolder
         DeleteStaleTemporaries(dir);
         if (resume)
         {
-            if (!File.Exists(Path.Combine(dir, TrainingCheckpoint.FileName)))
-                throw new FileNotFoundException($"--resume: '{dir}' holds no checkpoint ({TrainingCheckpoint.FileName}) to continue from. Run without --resume to start fresh.");
-            var stored = Path.Combine(dir, TrainRun.ConfigFile);
+            if (!File.Exists(Path.Combine(dir, RunFolder.Checkpoint)))
+                throw new FileNotFoundException($"--resume: '{dir}' holds no checkpoint ({RunFolder.Checkpoint}) to continue from. Run without --resume to start fresh.");
+            var stored = Path.Combine(dir, RunFolder.RunConfig);
             if (File.Exists(stored) && Differences(TrainRun.LoadConfig(dir), config) is { Count: > 0 } diffs)
                 throw new ArgumentException($"--resume: the run in '{dir}' was trained with other options: {string.Join("; ", diffs)}. " +
                     $"Resume with the run's options (only {string.Join(", ", ChangeableOnResume.Order(StringComparer.Ordinal))} may change), or train into a new --out folder.");
@@ -58,7 +51,7 @@ public static class TrainRunFolder
         if (HoldsRun(dir) && !overwrite)
             throw new IOException($"'{dir}' already holds a training run ({Describe(dir)}). Pass --resume to continue it, --overwrite to replace it, or choose another --out folder.");
         // A fresh run: nothing of an older run may stay beside the new model (an old stability.csv, eval.json...).
-        foreach (var name in RunFiles)
+        foreach (var name in RunFolder.RunFiles)
             File.Delete(Path.Combine(dir, name));
     }
 
@@ -92,7 +85,7 @@ public static class TrainRunFolder
     {
         if (!Directory.Exists(runDirectory)) return;
         foreach (var path in Directory.EnumerateFiles(runDirectory, ".*.tmp"))
-            if (RunFiles.Any(f => Path.GetFileName(path).StartsWith("." + f + ".", StringComparison.Ordinal)))
+            if (RunFolder.RunFiles.Any(f => Path.GetFileName(path).StartsWith("." + f + ".", StringComparison.Ordinal)))
                 File.Delete(path);
     }
 
@@ -100,7 +93,7 @@ public static class TrainRunFolder
     {
         var parts = new List<string>();
         if (File.Exists(Path.Combine(dir, RunFolder.Sae))) parts.Add($"a trained {RunFolder.Sae}");
-        if (File.Exists(Path.Combine(dir, TrainingCheckpoint.FileName))) parts.Add("a checkpoint");
+        if (File.Exists(Path.Combine(dir, RunFolder.Checkpoint))) parts.Add("a checkpoint");
         return string.Join(" and ", parts);
     }
 }

@@ -41,9 +41,9 @@ public static class SaeTrainer
         if (runDirectory is not null)
         {
             Directory.CreateDirectory(runDirectory);
-            AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(options, JsonOptions));
+            AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFolder.Config), JsonSerializer.Serialize(options, JsonOptions));
         }
-        var checkpointPath = runDirectory is null ? null : Path.Combine(runDirectory, TrainingCheckpoint.FileName);
+        var checkpointPath = runDirectory is null ? null : Path.Combine(runDirectory, RunFolder.Checkpoint);
         if (resume && (checkpointPath is null || !File.Exists(checkpointPath)))
             throw new FileNotFoundException($"--resume: no checkpoint at '{checkpointPath ?? "(no run directory)"}'. Run without --resume to start fresh.");
         if (resume) TrainingCheckpoint.DeleteStaleTemporaries(runDirectory!);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MLSae.Models;
+using MLSae.Persistence;
 using MLSae.Persistence.SafeTensors;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,7 +30,6 @@ sealed record TrainerState
 /// </summary>
 static class TrainingCheckpoint
 {
-    public const string FileName = "checkpoint.safetensors";
     const string StateKey = "mlsae.trainer_state";
     // Added after checkpoints were first written; older checkpoints lack it and resume with the identity.
     const string OriginalIndexBuffer = "original_index";
@@ -42,9 +42,9 @@ static class TrainingCheckpoint
     {
         if (!Directory.Exists(runDirectory)) return 0;
         int deleted = 0;
-        foreach (var path in Directory.EnumerateFiles(runDirectory, $".{FileName}.*.tmp"))
+        foreach (var path in Directory.EnumerateFiles(runDirectory, $".{RunFolder.Checkpoint}.*.tmp"))
         {
-            var parts = Path.GetFileName(path)[(FileName.Length + 2)..].Split('.');
+            var parts = Path.GetFileName(path)[(RunFolder.Checkpoint.Length + 2)..].Split('.');
             bool alive = parts.Length == 3 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int pid) && IsRunning(pid);
             if (alive) continue;
             File.Delete(path);

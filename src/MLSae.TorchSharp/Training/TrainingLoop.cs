@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using MLSae.Diagnostics;
 using MLSae.Models;
+using MLSae.Persistence;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,7 +40,7 @@ sealed class TrainingLoop : IDisposable
         _module = SaeModuleFactory.Create(o, d, generator);
         _optimizer = SaeOptimizer.Create(_module, o);
         _host = new float[(long)o.TokensPerStep * d];
-        _metrics = new MetricsLog(runDirectory is null ? null : Path.Combine(runDirectory, "metrics.csv"));
+        _metrics = new MetricsLog(runDirectory is null ? null : Path.Combine(runDirectory, RunFolder.Metrics));
         if (resume) Restore();
         else Initialize();
     }

@@ -11,9 +11,6 @@ namespace MLSae.Evaluation;
 /// </summary>
 public static class EvalJsonWriter
 {
-    /// <summary>The file name MLSae uses in an output folder.</summary>
-    public const string FileName = "eval.json";
-
     /// <summary>Writes <paramref name="report"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, EvalReport report)
     {

@@ -12,7 +12,7 @@ namespace MLSae.Ordering;
 public sealed record FeatureHistory(int FeatureCount, long[] Steps, long[] Tokens, float[] WindowVariance, IReadOnlyList<float[]> Frequencies);
 
 /// <summary>
-/// The tracker's history file (<see cref="FileName"/>): an append-only log of fixed-size records so a
+/// The tracker's history file (<see cref="Persistence.RunFolder.FeatureHistory"/> in a run folder): an append-only log of fixed-size records so a
 /// snapshot costs one small write, not a rewrite. Layout (little-endian): "MLSAEFH1", int32 m, int32 1
 /// (float16 values); then per snapshot int64 step, int64 tokens, float32 variance, m x float16 EMA frequency
 /// in original feature order. A torn last record (crash mid-write) is ignored on read; on resume the
@@ -20,8 +20,6 @@ public sealed record FeatureHistory(int FeatureCount, long[] Steps, long[] Token
 /// </summary>
 public static class FeatureHistoryFile
 {
-    /// <summary>The file name inside a run folder.</summary>
-    public const string FileName = "feature_history.bin";
     const int HeaderBytes = 16;
     static readonly byte[] Magic = Encoding.ASCII.GetBytes("MLSAEFH1");
 

@@ -11,9 +11,6 @@ namespace MLSae.Ordering;
 /// </summary>
 public static class FeatureStabilityReport
 {
-    /// <summary>The file's name in a run folder.</summary>
-    public const string FileName = "stability.csv";
-
     /// <summary>The n of "top-n" reported by default; values larger than m are skipped.</summary>
     public static readonly int[] DefaultTopN = [10, 100, 1000];
 
@@ -47,11 +44,11 @@ public static class FeatureStabilityReport
     /// <summary>Writes <c>stability.csv</c> into <paramref name="runDirectory"/> from its feature history; false when there is none.</summary>
     public static bool Write(string runDirectory)
     {
-        var historyPath = Path.Combine(runDirectory, FeatureHistoryFile.FileName);
+        var historyPath = Path.Combine(runDirectory, RunFolder.FeatureHistory);
         if (!File.Exists(historyPath)) return false;
         var history = FeatureHistoryFile.Read(historyPath);
         if (history.Frequencies.Count == 0) return false;
-        AtomicFile.WriteAllText(Path.Combine(runDirectory, FileName), ToCsv(history));
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFolder.Stability), ToCsv(history));
         return true;
     }
 }

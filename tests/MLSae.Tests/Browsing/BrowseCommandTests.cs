@@ -15,7 +15,7 @@ public sealed class BrowseCommandTests
         SaeOnnx.Save(Sae(), Path.Combine(run, RunFolder.Sae));
         if (history)
         {
-            using var fs = FeatureHistoryFile.OpenForAppend(Path.Combine(run, FeatureHistoryFile.FileName), M, 0);
+            using var fs = FeatureHistoryFile.OpenForAppend(Path.Combine(run, RunFolder.FeatureHistory), M, 0);
             for (int s = 0; s < 3; s++)
                 FeatureHistoryFile.Append(fs, 100 * (s + 1), 1000 * (s + 1), float.NaN, [.. Enumerable.Range(0, M).Select(i => 0.01f * (i + 1) * (s + 1))]);
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Probing;
+using MLSae.Persistence;
 
 namespace MLSae.Tests.Evaluation;
 
@@ -22,7 +23,7 @@ public class EvalJsonTests
             LlmTopK = new Dictionary<int, double> { [1] = 0.6 }, SaeTopK = new Dictionary<int, double> { [1] = 0.7 },
             Options = new SparseProbingOptions(),
         };
-        var path = Path.Combine(RepoPaths.NewTempDir(), "out", EvalJsonWriter.FileName);
+        var path = Path.Combine(RepoPaths.NewTempDir(), "out", RunFolder.Eval);
         EvalJsonWriter.Write(path, new EvalReport { Core = metrics, SparseProbing = probing, EvalId = "id-1", Timestamp = DateTimeOffset.FromUnixTimeMilliseconds(1234) });
 
         using var doc = JsonDocument.Parse(File.ReadAllText(path));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MLSae.Activations;
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 using MLSae.Evaluation.Preservation;
 using MLSae.Persistence;
 using MLSae.Scoring;

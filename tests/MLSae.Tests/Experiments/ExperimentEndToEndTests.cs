@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 
 namespace MLSae.Tests.Experiments;
 

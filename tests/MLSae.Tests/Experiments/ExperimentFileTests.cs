@@ -1,4 +1,4 @@
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 using MLSae.Models;
 using MLSae.Ordering;
 using MLSae.Training;

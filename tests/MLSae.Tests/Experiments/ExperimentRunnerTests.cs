@@ -1,6 +1,6 @@
 using System.Text.Json;
 using MLSae.Activations.Cache;
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 using MLSae.Diagnostics;
 using MLSae.Persistence;
 using MLSae.Scoring;

@@ -1,6 +1,6 @@
 using MLSae.Activations;
 using MLSae.Activations.Cache;
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 
 namespace MLSae.Tests.Experiments;
 

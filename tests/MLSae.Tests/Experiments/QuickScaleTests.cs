@@ -1,4 +1,4 @@
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
 using MLSae.Ordering;
 using MLSae.Runs;
 using MLSae.Training;

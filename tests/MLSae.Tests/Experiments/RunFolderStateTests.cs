@@ -1,4 +1,5 @@
-using MLSae.Cli.Experiments;
+using MLSae.Runs.Experiments;
+using MLSae.Persistence;
 using MLSae.Runs;
 using MLSae.Training;
 
@@ -16,9 +17,9 @@ public class RunFolderStateTests
         var dir = RepoPaths.NewTempDir("mlsae-runstate");
         var eval = new ExperimentEvalOptions();
         Assert.Equal(RunStage.NotStarted, RunFolderState.Inspect(dir, Config, eval));
-        File.WriteAllText(Path.Combine(dir, TrainRun.ConfigFile), Config.ToJson().ToJsonString());
+        File.WriteAllText(Path.Combine(dir, RunFolder.RunConfig), Config.ToJson().ToJsonString());
         Assert.Equal(RunStage.NotStarted, RunFolderState.Inspect(dir, Config, eval));    // killed before its first checkpoint
-        Touch(dir, RunFolderState.CheckpointFile);
+        Touch(dir, RunFolder.Checkpoint);
         Assert.Equal(RunStage.Interrupted, RunFolderState.Inspect(dir, Config, eval));
         Touch(dir, "sae.onnx");
         Assert.Equal(RunStage.Trained, RunFolderState.Inspect(dir, Config, eval));
@@ -33,7 +34,7 @@ public class RunFolderStateTests
     public void AFolderTrainedWithAnotherConfigIsRefusedNamingTheDifference()
     {
         var dir = RepoPaths.NewTempDir("mlsae-runstate");
-        File.WriteAllText(Path.Combine(dir, TrainRun.ConfigFile), Config.ToJson().ToJsonString());
+        File.WriteAllText(Path.Combine(dir, RunFolder.RunConfig), Config.ToJson().ToJsonString());
         var other = Config with { Training = Config.Training with { Steps = 80 }, Ordering = Config.Ordering with { Interval = 7 } };
         var e = Assert.Throws<InvalidOperationException>(() => RunFolderState.Inspect(dir, other, new ExperimentEvalOptions()));
         Assert.Contains("Steps: 60 in the folder, 80 now", e.Message);

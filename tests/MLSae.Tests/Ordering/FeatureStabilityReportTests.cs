@@ -1,4 +1,5 @@
 using MLSae.Ordering;
+using MLSae.Persistence;
 
 namespace MLSae.Tests.Ordering;
 
@@ -32,6 +33,6 @@ public class FeatureStabilityReportTests
     {
         var dir = RepoPaths.NewTempDir();
         Assert.False(FeatureStabilityReport.Write(dir));
-        Assert.False(File.Exists(Path.Combine(dir, FeatureStabilityReport.FileName)));
+        Assert.False(File.Exists(Path.Combine(dir, RunFolder.Stability)));
     }
 }

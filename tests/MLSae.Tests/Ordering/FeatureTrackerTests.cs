@@ -1,4 +1,5 @@
 using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Runtime;
 using MLSae.Training;
 using static TorchSharp.torch;
@@ -86,7 +87,7 @@ public class FeatureTrackerTests
             using (var scope = NewDisposeScope())
                 resumed.OnStepEnd(new TrainingStepContext(3, module, null!, tensor(new float[] { 5, 10, 2 }), tensor(new float[] { 1, 1, 1 }), 10, 0, null));
         }
-        var history = FeatureHistoryFile.Read(Path.Combine(dir, FeatureHistoryFile.FileName));
+        var history = FeatureHistoryFile.Read(Path.Combine(dir, RunFolder.FeatureHistory));
         Assert.Equal([1L, 2L, 3L], history.Steps);
         Assert.Equal([10L, 20L, 30L], history.Tokens);
         // Original-order EMA by hand (decay 0.5): orig 0: 1, 0.5, 0.75; orig 1: 0, 0, 0.1; orig 2: 0.5, 0.5, 0.5.

@@ -61,7 +61,7 @@ public class ReorderCommandTests
         for (int r = 0; r < n; r++)
             for (int j = 0; j < m; j++) Assert.Equal(f0[r * m + orig[j]], f1[r * m + j]);
 
-        var csv = File.ReadAllLines(Path.Combine(outDir, ReorderCommand.PrefixCurvesFile));
+        var csv = File.ReadAllLines(Path.Combine(outDir, RunFolder.PrefixCurves));
         Assert.Equal("ordering,features,mse,explained_variance", csv[0]);
         Assert.Equal(1 + 5 * 6, csv.Length);   // 5 orderings x grid {1,2,4,8,16,20}
 

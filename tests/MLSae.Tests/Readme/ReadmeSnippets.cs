@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using MLSae.Activations.Cache;
 using MLSae.Models;
 using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Runs;
 using MLSae.Scoring;
 using MLSae.Training;
@@ -32,7 +33,7 @@ public class ReadmeSnippets
         Console.WriteLine($"explained variance {metrics.ExplainedVariance:F3}, L0 {metrics.L0:F1}");
         #endregion
         Assert.True(File.Exists(Path.Combine("run", "sae.onnx")));
-        Assert.True(File.Exists(Path.Combine("run", FeatureStabilityReport.FileName)));   // history every 100 steps
+        Assert.True(File.Exists(Path.Combine("run", RunFolder.Stability)));   // history every 100 steps
         Assert.Single(result.Weights.Info.Permutations);
         Assert.InRange(metrics.ExplainedVariance, 0.5, 1.0);   // 8 sparse directions in d = 32 are easy
     }

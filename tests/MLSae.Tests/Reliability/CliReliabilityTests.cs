@@ -62,7 +62,7 @@ public class CliReliabilityTests
         {
             var r = RunCli(TrainArgs(cache, run, ConfigFile(dir)));
             Assert.Contains($"in use by another mlsae process (pid {Environment.ProcessId} on {Environment.MachineName}, train", AssertOneLineError(r, "train"));
-            Assert.False(File.Exists(Path.Combine(run, TrainRun.ConfigFile)));
+            Assert.False(File.Exists(Path.Combine(run, RunFolder.RunConfig)));
         }
     }
 
@@ -96,7 +96,7 @@ public class CliReliabilityTests
         var run = Path.Combine(dir, "run");
         var r = RunCli("train", "--activations", cache, "--out", run, "--arch", "standard", flag, value, "--steps", "2");
         Assert.Contains(expected, AssertOneLineError(r, "train"));
-        Assert.False(File.Exists(Path.Combine(run, TrainRun.ConfigFile)));
+        Assert.False(File.Exists(Path.Combine(run, RunFolder.RunConfig)));
     }
 
     /// <summary>Every command on bad input: one named line on standard error, exit code 1, nothing on standard output that looks like an error.</summary>

@@ -131,7 +131,7 @@ public class RunFolderProtectionTests
         {
             var e = Assert.Throws<IOException>(() => TrainRun.Execute(Source(), Config(), dir));
             Assert.Contains($"pid {Environment.ProcessId} on {Environment.MachineName}, test holder", e.Message);
-            Assert.False(File.Exists(Path.Combine(dir, TrainRun.ConfigFile)), "nothing may be written while another process holds the folder");
+            Assert.False(File.Exists(Path.Combine(dir, RunFolder.RunConfig)), "nothing may be written while another process holds the folder");
         }
         TrainRun.Execute(Source(), Config(), dir);   // released: the folder is usable again
         Assert.True(File.Exists(Path.Combine(dir, RunFolder.Sae)));

@@ -60,7 +60,7 @@ public class TrainRunTests(ITestOutputHelper output)
             Assert.Equal(p.GetValue(config.Ordering), p.GetValue(loaded.Ordering));
 
         // Enums are written by name (hand-editable), and the ordering sits under "Ordering".
-        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, TrainRun.ConfigFile)))!;
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunFolder.RunConfig)))!;
         Assert.Equal("JumpReLU", (string)json["Architecture"]!);
         Assert.Equal("Cosine", (string)json["LearningRateSchedule"]!);
         Assert.Equal("Periodic", (string)json["Ordering"]!["Strategy"]!);

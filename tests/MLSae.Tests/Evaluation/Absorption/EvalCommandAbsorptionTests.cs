@@ -31,7 +31,7 @@ public class EvalCommandAbsorptionTests
             Absorption: true, AbsorptionWords: 400));
         Assert.Equal(0, rc);
 
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, EvalJsonWriter.FileName)));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunFolder.Eval)));
         var mean = doc.RootElement.GetProperty("eval_result_metrics").GetProperty("absorption").GetProperty("mean");
         var expected = new AbsorptionEvaluator(new AbsorptionEvaluatorOptions { MaxWords = 400, Seed = 7 })
             .Evaluate(ModelSources.Resolve(MiniLmResources.Name), hook, sae).Metrics;

@@ -31,7 +31,7 @@ public class EvalCommandPreservationTests
         // No --model / --hook / --context: all three come from the cache's manifest.
         int rc = EvalCommand.Run(new EvalCommand.EvalArguments(run, cacheDir, null, null, "label", "text", null, 0, 64, 0, 42, Data: data));
         Assert.Equal(0, rc);
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, EvalJsonWriter.FileName)));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, RunFolder.Eval)));
         var metrics = doc.RootElement.GetProperty("eval_result_metrics");
         var behavior = metrics.GetProperty("model_behavior_preservation");
         var performance = metrics.GetProperty("model_performance_preservation");
@@ -68,7 +68,7 @@ public class EvalCommandPreservationTests
         var data = Path.Combine(dir, "docs.txt");
         File.WriteAllText(data, "some text");
         Assert.Equal(1, EvalCommand.Run(new EvalCommand.EvalArguments(run, acts, null, null, "label", "text", null, 0, 8, 0, 42, Data: data)));
-        Assert.False(File.Exists(Path.Combine(run, EvalJsonWriter.FileName)));
+        Assert.False(File.Exists(Path.Combine(run, RunFolder.Eval)));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ using MLSae.Reporting.Reports;
 using MLSae.Scoring;
 using MLSae.Training;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// report.md of an experiment, beside its plots (OUT/report): setup, the run list, a metrics table (mean ± std
@@ -261,7 +261,7 @@ public static class ExperimentReport
         double train = 0, eval = 0;
         foreach (var s in results.SelectMany(r => r.Seeds))
         {
-            var path = Path.Combine(s.Directory, ExperimentRunner.TimingFile);
+            var path = Path.Combine(s.Directory, RunFolder.ExperimentTiming);
             if (!File.Exists(path) || JsonNode.Parse(File.ReadAllText(path)) is not JsonObject o) continue;
             train += o["train_seconds"]?.GetValue<double>() ?? 0;
             eval += o["eval_seconds"]?.GetValue<double>() ?? 0;

@@ -1,4 +1,4 @@
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// A problem with an experiment file, naming the file and the field (e.g. <c>runs[3] "run3".train.Steps</c>)

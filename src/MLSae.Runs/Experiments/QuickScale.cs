@@ -1,6 +1,6 @@
 using MLSae.Runs;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>Defaults of <see cref="QuickScale"/>.</summary>
 public static class QuickScaleDefaults

@@ -1,10 +1,9 @@
 using System.Text.Json.Nodes;
-using MLSae.Cli.Commands;
 using MLSae.Evaluation;
 using MLSae.Persistence;
 using MLSae.Runs;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>How far one run x seed got.</summary>
 public enum RunStage
@@ -22,7 +21,7 @@ public enum RunStage
 /// <summary>Reads a run folder to decide what is left to do, refusing a folder trained with another configuration.</summary>
 public static class RunFolderState
 {
-    /// <summary>The trainer's checkpoint file (MLSae.Training.TrainingCheckpoint.FileName, internal to MLSae.TorchSharp).</summary>
+    /// <summary>The trainer's checkpoint file (MLSae.Training.RunFolder.Checkpoint, internal to MLSae.TorchSharp).</summary>
     public const string CheckpointFile = "checkpoint.safetensors";
 
     /// <summary>What is left to do in <paramref name="runDirectory"/> for <paramref name="expected"/>.</summary>
@@ -30,7 +29,7 @@ public static class RunFolderState
     public static RunStage Inspect(string runDirectory, TrainRunConfig expected, ExperimentEvalOptions eval)
     {
         ArgumentNullException.ThrowIfNull(expected);
-        var configPath = Path.Combine(runDirectory, TrainRun.ConfigFile);
+        var configPath = Path.Combine(runDirectory, RunFolder.RunConfig);
         if (!File.Exists(configPath)) return RunStage.NotStarted;
         var stored = TrainRun.LoadConfig(runDirectory);
         if (FirstDifference(stored.ToJson(), expected.ToJson(), "") is { } diff)
@@ -38,8 +37,8 @@ public static class RunFolderState
                 $"'{runDirectory}' holds a run trained with another configuration ({diff}). Use a new --out folder, " +
                 "or delete that run folder to train it again (quick and full runs cannot share an output folder).");
         bool sae = File.Exists(Path.Combine(runDirectory, RunFolder.Sae));
-        bool evaluated = File.Exists(Path.Combine(runDirectory, EvalJsonWriter.FileName))
-            && (!eval.PrefixCurves || File.Exists(Path.Combine(runDirectory, ReorderCommand.PrefixCurvesFile)));
+        bool evaluated = File.Exists(Path.Combine(runDirectory, RunFolder.Eval))
+            && (!eval.PrefixCurves || File.Exists(Path.Combine(runDirectory, RunFolder.PrefixCurves)));
         if (sae && evaluated) return RunStage.Evaluated;
         if (sae) return RunStage.Trained;
         if (File.Exists(Path.Combine(runDirectory, CheckpointFile))) return RunStage.Interrupted;

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// Reads the members of one JSON object of an experiment file with case-insensitive names, typed

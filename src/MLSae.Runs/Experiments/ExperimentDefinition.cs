@@ -1,6 +1,6 @@
 using MLSae.Runs;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// An experiment: where the activations come from, the seeds, and the runs to train and evaluate

@@ -1,19 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
-using MLSae.Cli.Commands;
 using MLSae.Persistence;
 using MLSae.Scoring;
 using MLSae.Training;
 
-namespace MLSae.Cli.Experiments;
-
-/// <summary>One prefix-curve point of prefix_curves.csv.</summary>
-/// <param name="Ordering">original (as trained), frequency, mean_activation, importance or random.</param>
-/// <param name="Features">n, features kept.</param>
-/// <param name="Mse">Per-element MSE with the first n features.</param>
-/// <param name="ExplainedVariance">Explained variance with the first n features.</param>
-public readonly record struct PrefixCurveRow(string Ordering, int Features, double Mse, double ExplainedVariance);
+namespace MLSae.Runs.Experiments;
 
 /// <summary>What one run x seed produced, read back from its folder.</summary>
 /// <param name="Seed">The seed.</param>
@@ -46,9 +38,8 @@ public static class ExperimentResults
         if (File.Exists(csv) && ReadFinalLoss(csv) is { } loss) metrics[FinalLoss] = loss;
         var info = SaeLoader.Load(runDirectory).Info;
         metrics[Reorders] = info.Permutations.Count;
-        var prefix = Path.Combine(runDirectory, ReorderCommand.PrefixCurvesFile);
         return new SeedResult(seed, runDirectory, metrics, frequencies, info.Permutations.Select(p => p.Step).ToList(),
-            File.Exists(prefix) ? ReadPrefixCurves(prefix) : []);
+            PrefixCurveFile.Read(runDirectory));
     }
 
     /// <summary>
@@ -87,19 +78,5 @@ public static class ExperimentResults
         if (losses.Count == 0) return null;
         int tail = Math.Max(1, (int)Math.Ceiling(losses.Count * 0.1));
         return losses.Skip(losses.Count - tail).Average();
-    }
-
-    /// <summary>Reads prefix_curves.csv (ordering,features,mse,explained_variance).</summary>
-    public static IReadOnlyList<PrefixCurveRow> ReadPrefixCurves(string path)
-    {
-        var rows = new List<PrefixCurveRow>();
-        foreach (var line in File.ReadLines(path).Skip(1))
-        {
-            var c = line.Split(',');
-            if (c.Length < 4) continue;
-            rows.Add(new PrefixCurveRow(c[0], int.Parse(c[1], CultureInfo.InvariantCulture),
-                double.Parse(c[2], CultureInfo.InvariantCulture), double.Parse(c[3], CultureInfo.InvariantCulture)));
-        }
-        return rows;
     }
 }

@@ -1,17 +1,19 @@
 using MLSae.Activations;
-using MLSae.Cli.Commands;
 using MLSae.Diagnostics;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Preservation;
 using MLSae.Models;
 using MLSae.Ordering;
 using MLSae.Persistence;
+using MLSae.Runs.Experiments;
 using MLSae.Scoring;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs;
 
 /// <summary>
-/// Evaluates one trained run folder on held-out rows: eval.json (SAEBench schema, per-feature densities
+/// Evaluates run folders. Both `mlsae eval` and the experiment runner compute core metrics through
+/// <see cref="EvaluationForward"/> (ONNX Runtime, unit-decoder-row codes) and write eval.json through
+/// <see cref="WriteReport"/>. <see cref="Evaluate"/> is the experiment runner's whole evaluation of one trained run folder on held-out rows: eval.json (SAEBench schema, per-feature densities
 /// included) and, optionally, prefix_curves.csv (as trained, post-hoc frequency, mean activation,
 /// importance and random orders) and, with <see cref="DownstreamTexts"/>, downstream preservation (the SAE
 /// spliced into the model). eval.json is written last: its presence marks the run as evaluated.
@@ -34,12 +36,11 @@ public static class RunEvaluation
         if (weights.InputDim != heldOut.Dimension)
             throw new InvalidOperationException($"The SAE in '{runDirectory}' reads d={weights.InputDim} but the activations have d={heldOut.Dimension}.");
         if (eval.PrefixCurves)
-        {
-            var curves = PrefixCurves.CompareOrderings(weights, heldOut, Math.Min(eval.PrefixRows, heldOut.RowCount), seed: 0, progress);
-            AtomicFile.WriteAllText(Path.Combine(runDirectory, ReorderCommand.PrefixCurvesFile), ReorderCommand.ToCsv(curves));
-        }
+            PrefixCurveFile.Write(runDirectory, PrefixCurves.CompareOrderings(weights, heldOut, Math.Min(eval.PrefixRows, heldOut.RowCount), seed: 0, progress));
         var options = new MetricsEvaluatorOptions { BatchSize = eval.BatchSize, MaxTokens = eval.MaxTokens };
-        var metrics = new MetricsEvaluator(options).Evaluate(heldOut, new SaeCpuForward(weights), progress);
+        SaeMetrics metrics;
+        using (var forward = new EvaluationForward(weights, eval.BatchSize))
+            metrics = forward.CoreMetrics(heldOut, options, progress: progress);
         DownstreamPreservationResult? preserved = null;
         if (downstream is not null && eval.DownstreamTokens > 0)
         {
@@ -57,7 +58,16 @@ public static class RunEvaluation
             SaeSource = Path.GetFullPath(runDirectory),
             ActivationsSource = activationsDescription,
         };
-        EvalJsonWriter.Write(Path.Combine(runDirectory, RunFolder.Eval), report);
+        WriteReport(runDirectory, report);
         return report;
+    }
+
+    /// <summary>Writes <paramref name="report"/> as eval.json (SAEBench schema, atomically) into <paramref name="directory"/>; returns its path.</summary>
+    public static string WriteReport(string directory, EvalReport report)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, RunFolder.Eval);
+        EvalJsonWriter.Write(path, report);
+        return path;
     }
 }

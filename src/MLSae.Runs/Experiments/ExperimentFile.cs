@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MLSae.Runs;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// Reads experiment files (JSON; comments and trailing commas allowed; member names case-insensitive).

@@ -10,7 +10,7 @@ using MLSae.Runs;
 using MLSae.Runtime;
 using MLSae.Training;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>Options of <see cref="ExperimentRunner"/>.</summary>
 public readonly record struct ExperimentRunnerOptions
@@ -41,8 +41,6 @@ public sealed class ExperimentRunner
 {
     /// <summary>The resolved experiment written to the output folder.</summary>
     public const string ExperimentFileName = "experiment.json";
-    /// <summary>Per run folder: seconds spent training and evaluating.</summary>
-    public const string TimingFile = "experiment_timing.json";
     /// <summary>Folder of the run folders.</summary>
     public const string RunsFolder = "runs";
 
@@ -158,7 +156,7 @@ public sealed class ExperimentRunner
 
     static void WriteTiming(string dir, double trainSeconds, double evalSeconds)
     {
-        var path = Path.Combine(dir, TimingFile);
+        var path = Path.Combine(dir, RunFolder.ExperimentTiming);
         // A run resumed after an interruption adds to the time already spent.
         double previousTrain = 0;
         if (File.Exists(path) && JsonNode.Parse(File.ReadAllText(path)) is JsonObject old)

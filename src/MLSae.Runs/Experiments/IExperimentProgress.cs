@@ -1,6 +1,6 @@
 using MLSae.Diagnostics;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// How an <see cref="ExperimentRunner"/> shows its stages (extraction, each run's training and evaluation,

@@ -5,7 +5,7 @@ using MLSae.Ordering;
 using MLSae.Runs;
 using MLSae.Training;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// The members a training config may hold (<see cref="SaeTrainingOptions"/> plus an "Ordering" object of

@@ -3,7 +3,7 @@ using MLSae.Activations;
 using MLSae.Activations.Cache;
 using MLSae.Onnx;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// The activations an experiment trains on: the cache named by <see cref="ExperimentSource.Activations"/>, or

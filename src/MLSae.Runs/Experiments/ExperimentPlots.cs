@@ -1,9 +1,10 @@
 using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Reporting.Plots;
 using MLSae.Reporting.Reports;
 using PrefixCurve = MLSae.Reporting.Plots.PrefixCurve;
 
-namespace MLSae.Cli.Experiments;
+namespace MLSae.Runs.Experiments;
 
 /// <summary>
 /// Draws an experiment's plots into the report folder and returns them with captions for report.md:
@@ -96,7 +97,7 @@ public static class ExperimentPlots
         foreach (var r in runs)
         {
             var seed = r.Seeds[0];
-            var path = Path.Combine(seed.Directory, FeatureHistoryFile.FileName);
+            var path = Path.Combine(seed.Directory, RunFolder.FeatureHistory);
             if (!File.Exists(path)) continue;
             var history = FeatureHistoryFile.Read(path);
             if (history.Steps.Length == 0) continue;
@@ -161,7 +162,7 @@ public static class ExperimentPlots
     /// <summary>The history snapshot of a run folder at the last step at or before <paramref name="step"/>.</summary>
     static float[]? Snapshot(string runDirectory, long step)
     {
-        var path = Path.Combine(runDirectory, FeatureHistoryFile.FileName);
+        var path = Path.Combine(runDirectory, RunFolder.FeatureHistory);
         if (!File.Exists(path)) return null;
         var h = FeatureHistoryFile.Read(path);
         int index = Array.FindLastIndex(h.Steps, s => s <= step);
