@@ -14,7 +14,7 @@ namespace MLSae.Runs.Experiments;
 /// </summary>
 public static partial class ExperimentFile
 {
-    static readonly string[] s_top = ["name", "description", "source", "seeds", "quick", "defaults", "runs", "plots"];
+    static readonly string[] s_top = ["name", "description", "source", "seeds", "quick", "defaults", "runs", "grid", "plots"];
     static readonly string[] s_source = ["activations", "model", "hook", "text", "textField", "maxTokens", "context", "heldOutFraction"];
     static readonly string[] s_defaults = ["train", "eval"];
     static readonly string[] s_run = ["name", "description", "extends", "control", "train", "eval"];
@@ -136,17 +136,24 @@ public static partial class ExperimentFile
     static List<ExperimentRun> ReadRuns(JsonFields top, string file, JsonObject defaultTrain, ExperimentEvalOptions defaultEval)
     {
         var array = top.Array("runs");
-        if (array is null || array.Count == 0) throw top.Error("runs", "required: a non-empty array of runs, each {\"name\": ..., \"train\": {...}}.");
+        var grid = top.Has("grid")
+            ? ExperimentGrid.Expand(top.Array("grid") ?? throw top.Error("grid", "expected an array of grid entries."), file)
+            : [];
+        if ((array is null || array.Count == 0) && grid.Count == 0)
+            throw top.Error("runs", "required: a non-empty array of runs, each {\"name\": ..., \"train\": {...}}, or a \"grid\".");
+        // Grid points are runs like any other, after the listed ones.
+        var nodes = (array ?? []).Select((node, i) => (Node: node, Where: $"runs[{i}]"))
+            .Concat(grid.Select(run => (Node: (JsonNode?)run, Where: $"grid run \"{run["name"]}\""))).ToList();
         var raw = new List<RawRun>();
-        for (int i = 0; i < array.Count; i++)
+        for (int i = 0; i < nodes.Count; i++)
         {
-            var f = new JsonFields(array[i], file, $"runs[{i}]", s_run);
+            var f = new JsonFields(nodes[i].Node, file, nodes[i].Where, s_run);
             var name = f.String("name", required: true)!;
             if (!SafeName().IsMatch(name))
                 throw f.Error(f.Field("name"), $"'{name}' is not a usable folder name: use letters, digits, '.', '_' and '-', starting with a letter or digit.");
             if (raw.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase)) is { } twin)
-                throw f.Error(f.Field("name"), $"'{name}' is already the name of runs[{twin.Index}]; run names must be unique (case-insensitively, they are folder names).");
-            raw.Add(new RawRun(i, name, f, f.String("extends"), $"runs[{i}] \"{name}\""));
+                throw f.Error(f.Field("name"), $"'{name}' is already the name of {nodes[twin.Index].Where}; run names must be unique (case-insensitively, they are folder names).");
+            raw.Add(new RawRun(i, name, f, f.String("extends"), i < (array?.Count ?? 0) ? $"runs[{i}] \"{name}\"" : nodes[i].Where));
         }
 
         var byName = raw.ToDictionary(r => r.Name);

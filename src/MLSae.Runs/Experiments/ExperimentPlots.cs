@@ -37,6 +37,7 @@ public static class ExperimentPlots
         plots.AddRange(Histories(experiment, chosen, reportDirectory));
         if (Prefix(chosen, reportDirectory, seeds) is { } prefix) plots.Add(prefix);
         plots.Add(Density(chosen, reportDirectory, seeds));
+        plots.AddRange(ExperimentFrontier.Draw(results, reportDirectory));
         return plots;
     }
 

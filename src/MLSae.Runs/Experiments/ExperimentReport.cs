@@ -165,6 +165,7 @@ public static class ExperimentReport
         sb.AppendLine();
         PrefixTable(sb, results);
         ConsistencyTable(sb, results);
+        ExperimentFrontier.Table(sb, results);
         return sb.ToString();
     }
 
