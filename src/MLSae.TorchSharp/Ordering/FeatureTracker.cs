@@ -23,9 +23,9 @@ public sealed class FeatureTracker : ICheckpointedObserver, IDisposable
     FileStream? _history;
 
     /// <summary>A tracker with <paramref name="options"/> (validated).</summary>
-    public FeatureTracker(ReorderOptions options = default)
+    public FeatureTracker(ReorderOptions? options = null)
     {
-        if (options == default) options = new ReorderOptions();
+        options ??= new ReorderOptions();
         options.Validate();
         Options = options;
     }

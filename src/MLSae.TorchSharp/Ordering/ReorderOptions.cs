@@ -25,7 +25,7 @@ public enum ReorderStateMode
 }
 
 /// <summary>In-training feature tracking and reordering.</summary>
-public readonly record struct ReorderOptions
+public sealed record ReorderOptions
 {
     /// <summary>Defaults from <see cref="ReorderDefaults"/>.</summary>
     public ReorderOptions() { }

@@ -16,7 +16,7 @@ public sealed class ActivationExtractorEstimator : IEstimator<ActivationExtracto
     /// <summary>Creates the estimator.</summary>
     public ActivationExtractorEstimator(ActivationExtractorOptions options)
     {
-        if (options == default) options = new ActivationExtractorOptions();
+        options ??= new ActivationExtractorOptions();
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName);
         ArgumentException.ThrowIfNullOrEmpty(options.InputColumnName);
         _options = options;

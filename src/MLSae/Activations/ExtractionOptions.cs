@@ -3,7 +3,7 @@ using MLSae.Onnx;
 namespace MLSae.Activations;
 
 /// <summary>How <see cref="ActivationExtractor"/> runs.</summary>
-public readonly record struct ExtractionOptions
+public sealed record ExtractionOptions
 {
     /// <summary>Creates options with the defaults in <see cref="ExtractionDefaults"/>.</summary>
     public ExtractionOptions() { }
@@ -23,7 +23,7 @@ public readonly record struct ExtractionOptions
 
     internal ExtractionOptions Validated(TransformerModel model)
     {
-        var o = this == default ? new ExtractionOptions() : this;
+        var o = this;
         int minimum = model.IsEncoder ? 3 : 2;
         if (o.ContextLength < minimum)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} is too short: {model.Name} needs at least {minimum} (special tokens plus one text token).");

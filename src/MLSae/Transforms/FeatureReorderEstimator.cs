@@ -25,26 +25,26 @@ public sealed class FeatureReorderEstimator : IEstimator<SaeTransformer>
     readonly IEstimator<SaeTransformer>? _sae;
 
     /// <summary>Reorders the SAE <paramref name="weights"/>, applied with <paramref name="columns"/>.</summary>
-    public FeatureReorderEstimator(MLContext mlContext, SaeWeights weights, SaeReorderOptions options = default, SaeTransformerOptions columns = default)
+    public FeatureReorderEstimator(MLContext mlContext, SaeWeights weights, SaeReorderOptions? options = null, SaeTransformerOptions? columns = null)
         : this(mlContext?.Transforms!, weights, null, options, columns)
     {
     }
 
     /// <summary>Fits <paramref name="sae"/> first, then reorders the SAE it produced (its column names are kept).</summary>
-    public FeatureReorderEstimator(MLContext mlContext, IEstimator<SaeTransformer> sae, SaeReorderOptions options = default)
+    public FeatureReorderEstimator(MLContext mlContext, IEstimator<SaeTransformer> sae, SaeReorderOptions? options = null)
         : this(mlContext?.Transforms!, null, sae, options, default)
     {
     }
 
-    internal FeatureReorderEstimator(TransformsCatalog catalog, SaeWeights? weights, IEstimator<SaeTransformer>? sae, SaeReorderOptions options, SaeTransformerOptions columns)
+    internal FeatureReorderEstimator(TransformsCatalog catalog, SaeWeights? weights, IEstimator<SaeTransformer>? sae, SaeReorderOptions? options, SaeTransformerOptions? columns)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (weights is null && sae is null) throw new ArgumentNullException(nameof(weights), "Pass the SAE's weights or the SAE estimator to reorder.");
         _catalog = catalog;
         _weights = weights;
         _sae = sae;
-        _columns = columns == default ? new SaeTransformerOptions() : columns;
-        Options = options == default ? new SaeReorderOptions() : options;
+        _columns = columns ?? new SaeTransformerOptions();
+        Options = options ?? new SaeReorderOptions();
         if (Options.MaxRows <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"MaxRows must be positive (got {Options.MaxRows}).");
     }
 

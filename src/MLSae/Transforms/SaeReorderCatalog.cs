@@ -32,7 +32,7 @@ public static class SaeReorderCatalog
     /// <param name="options">Sort key, rows read for it, seed.</param>
     /// <param name="columns">Column names and device.</param>
     public static FeatureReorderEstimator ReorderSaeFeatures(this TransformsCatalog catalog, SaeWeights weights,
-        SaeReorderOptions options = default, SaeTransformerOptions columns = default)
+        SaeReorderOptions? options = null, SaeTransformerOptions? columns = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(weights);
@@ -46,7 +46,7 @@ public static class SaeReorderCatalog
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="sae">The SAE estimator whose result is reordered.</param>
     /// <param name="options">Sort key, rows read for it, seed.</param>
-    public static FeatureReorderEstimator ReorderSaeFeatures(this TransformsCatalog catalog, IEstimator<SaeTransformer> sae, SaeReorderOptions options = default)
+    public static FeatureReorderEstimator ReorderSaeFeatures(this TransformsCatalog catalog, IEstimator<SaeTransformer> sae, SaeReorderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(sae);

@@ -15,10 +15,11 @@ namespace MLSae.Persistence.Export;
 public static class SaeExporter
 {
     /// <summary>Writes <paramref name="weights"/> as <paramref name="format"/> to <paramref name="outPath"/> (a folder for saelens and sparsify, a file otherwise).</summary>
-    public static void Export(SaeWeights weights, SaeExportFormat format, string outPath, SaeExportOptions options = default)
+    public static void Export(SaeWeights weights, SaeExportFormat format, string outPath, SaeExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentException.ThrowIfNullOrWhiteSpace(outPath);
+        options ??= new SaeExportOptions();
         var full = Path.GetFullPath(outPath);
         EnsureExpressible(weights, format);
         if ((File.Exists(full) || Directory.Exists(full)) && !options.Overwrite)
