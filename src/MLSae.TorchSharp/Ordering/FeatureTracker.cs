@@ -156,7 +156,7 @@ public sealed class FeatureTracker : ICheckpointedObserver, IDisposable
             case FeatureOrderKey.MeanActivation: return Array.ConvertAll(EmaMeanActivations(), v => (double)v);
             case FeatureOrderKey.Importance:
                 if (module is not IFeatureDecoder dec)
-                    throw new NotSupportedException($"Sorting by importance needs the module ({module.GetType().Name}) to implement IFeatureDecoder; use --reorder-by frequency.");
+                    throw new NotSupportedException($"Sorting by importance needs the module ({module.GetType().Name}) to implement IFeatureDecoder; set ReorderOptions.By to Frequency.");
                 using (var scope = NewDisposeScope())
                 using (no_grad())
                 {

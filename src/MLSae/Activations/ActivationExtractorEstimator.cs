@@ -14,7 +14,7 @@ public sealed class ActivationExtractorEstimator : IEstimator<ActivationExtracto
     readonly ActivationExtractorOptions _options;
 
     /// <summary>Creates the estimator.</summary>
-    public ActivationExtractorEstimator(ActivationExtractorOptions options)
+    internal ActivationExtractorEstimator(ActivationExtractorOptions options)
     {
         options ??= new ActivationExtractorOptions();
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName);

@@ -28,7 +28,7 @@ public sealed record ExtractionOptions
         if (o.ContextLength < minimum)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} is too short: {model.Name} needs at least {minimum} (special tokens plus one text token).");
         if (o.ContextLength > model.MaxPositions)
-            throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions). Use --context {model.MaxPositions} or less.");
+            throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions). Set ExtractionOptions.ContextLength to {model.MaxPositions} or less.");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1 (got {o.BatchSize}).");
         if (o.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), $"Max tokens must be 0 (no limit) or positive (got {o.MaxTokens}).");
         return o;

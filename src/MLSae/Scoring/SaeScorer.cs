@@ -95,7 +95,7 @@ public sealed class SaeScorer : IDisposable
         if (source.Dimension != d)
             throw new ArgumentException($"The activations have d = {source.Dimension} but the SAE reads d = {d}. Use activations from the SAE's model and hook ({Weights.Info.ModelName ?? "unknown model"}, {Weights.Info.HookName ?? "unknown hook"}).", nameof(source));
         if (File.Exists(outputPath) && !Options.Overwrite)
-            throw new IOException($"Output file '{outputPath}' already exists. Choose another path or pass overwrite (--overwrite) to replace it.");
+            throw new IOException($"Output file '{outputPath}' already exists. Choose another path or set SaeScorerOptions.Overwrite to replace it.");
         if (Directory.Exists(outputPath))
             throw new IOException($"Output path '{outputPath}' is a directory; pass a file path.");
 

@@ -14,7 +14,7 @@ namespace MLSae.Transforms;
 public sealed class FlattenActivationsEstimator : IEstimator<FlattenActivationsTransformer>
 {
     /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.FlattenActivations(...)</c>.</summary>
-    public FlattenActivationsEstimator(FlattenActivationsOptions? options = null)
+    internal FlattenActivationsEstimator(FlattenActivationsOptions? options = null)
     {
         options ??= new FlattenActivationsOptions();
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName);

@@ -11,12 +11,7 @@ public sealed class SaeEstimator : IEstimator<SaeTransformer>
 {
     readonly TransformsCatalog _catalog;
 
-    /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.ApplySae(...)</c>.</summary>
-    public SaeEstimator(MLContext mlContext, SaeWeights weights, SaeTransformerOptions? options = null)
-        : this(mlContext?.Transforms!, weights, options)
-    {
-    }
-
+    /// <summary>Built by <c>mlContext.Transforms.ApplySae(...)</c>.</summary>
     internal SaeEstimator(TransformsCatalog catalog, SaeWeights weights, SaeTransformerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(catalog);

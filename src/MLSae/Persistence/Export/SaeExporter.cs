@@ -23,7 +23,7 @@ public static class SaeExporter
         var full = Path.GetFullPath(outPath);
         EnsureExpressible(weights, format);
         if ((File.Exists(full) || Directory.Exists(full)) && !options.Overwrite)
-            throw new IOException($"Output '{outPath}' already exists. Choose another path or pass SaeExportOptions.Overwrite (--overwrite).");
+            throw new IOException($"Output '{outPath}' already exists. Choose another path or set SaeExportOptions.Overwrite.");
         switch (format)
         {
             case SaeExportFormat.SaeLens:
@@ -65,9 +65,9 @@ public static class SaeExporter
     static string HookPoint(SaeWeights weights, SaeExportOptions options)
     {
         var hook = options.HookPoint ?? weights.Info.HookName
-            ?? throw new ArgumentException("The SAE records no hook name, and sparsify names its folder after the hook point: set SaeExportOptions.HookPoint (--hookpoint).");
+            ?? throw new ArgumentException("The SAE records no hook name, and sparsify names its folder after the hook point: set SaeExportOptions.HookPoint.");
         if (hook.Length == 0 || hook is "." or ".." || hook.IndexOfAny([.. Path.GetInvalidFileNameChars(), '/', '\\']) >= 0)
-            throw new ArgumentException($"Hook point '{hook}' cannot be a folder name; set SaeExportOptions.HookPoint (--hookpoint) to a plain name.");
+            throw new ArgumentException($"Hook point '{hook}' cannot be a folder name; set SaeExportOptions.HookPoint to a plain name.");
         return hook;
     }
 
