@@ -31,8 +31,9 @@ static class DoctorCommand
             }),
             Check("ONNX Runtime + minilm-l6", () =>
             {
-                using var session = OnnxSessionFactory.Create(MiniLmResources.ModelBytes);
-                return $"{OnnxSessionFactory.LastProvider} execution, inputs: {string.Join(", ", session.InputMetadata.Keys)}";
+                var (session, provider) = OnnxSessionFactory.Open(MiniLmResources.ModelBytes);
+                using (session)
+                    return $"{provider} execution, inputs: {string.Join(", ", session.InputMetadata.Keys)}";
             }),
         };
         if (json)

@@ -23,7 +23,7 @@ sealed record ExtractSinkRequest(string OutputDirectory, string DType, bool Over
 static class ExtractCommand
 {
     /// <summary>Creates the sink the rows go to: an activation cache in the output folder.</summary>
-    public static Func<ExtractSinkRequest, IActivationSink> SinkFactory { get; set; } = request =>
+    static IActivationSink CreateSink(ExtractSinkRequest request) =>
         new ActivationCacheSink(request.OutputDirectory, new ActivationCacheWriterOptions
         {
             Model = request.Model,
@@ -84,7 +84,7 @@ static class ExtractCommand
             var documents = CorpusReader.Read(dataPath, textField);
             using var extractor = new ActivationExtractor(model, hook, options);
             AnsiConsole.MarkupLineInterpolated($"{model.Name} {extractor.Hook.Name} -> tensor {extractor.Hook.TensorName} (d={extractor.Dimension}), {extractor.NodeCount}/{extractor.OriginalNodeCount} nodes run, {extractor.Provider}");
-            var sink = SinkFactory(new ExtractSinkRequest(outDir, dtype, overwrite, resume, model.Name, extractor.Hook.Name, extractor.Dimension, options.ContextLength, dataPath));
+            var sink = CreateSink(new ExtractSinkRequest(outDir, dtype, overwrite, resume, model.Name, extractor.Hook.Name, extractor.Dimension, options.ContextLength, dataPath));
             try
             {
                 var summary = ProgressDisplay.Run("extract", progress => extractor.Run(documents, sink, progress));

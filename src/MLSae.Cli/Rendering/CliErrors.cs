@@ -8,7 +8,8 @@ namespace MLSae.Cli.Rendering;
 /// <summary>
 /// How every command ends on an error: one line "mlsae CMD: error: MESSAGE" on standard error and exit code 1,
 /// never a stack trace (MLSAE_DEBUG=1 adds it). Messages are cleaned of .NET and library internals:
-/// "(Parameter 'o')" suffixes go, option properties become the command's flags.
+/// "(Parameter 'o')" suffixes go, option properties (and the few arguments named as "resume: true") become the
+/// command's flags through one mapping table; the library's messages name properties, never flags.
 /// </summary>
 static partial class CliErrors
 {
@@ -83,7 +84,19 @@ static partial class CliErrors
         ["ActivationCacheWriterOptions.DType"] = "--dtype", ["ActivationCacheWriterOptions.Context"] = "--context",
         ["ActivationCacheWriterOptions.Hook"] = "--hook", ["ActivationCacheWriterOptions.Model"] = "--model",
         ["SaeScorerOptions.TopK"] = "--top-k", ["SaeScorerOptions.BatchSize"] = "--batch-size", ["SaeScorerOptions.Overwrite"] = "--overwrite",
+        ["ReorderOptions.Strategy"] = "--reorder", ["ReorderOptions.By"] = "--reorder-by", ["ReorderOptions.Warmup"] = "--reorder-warmup",
+        ["ReorderOptions.Interval"] = "--reorder-interval", ["ReorderOptions.VarianceThreshold"] = "--reorder-variance",
+        ["ReorderOptions.VarianceWindow"] = "--reorder-window", ["ReorderOptions.StateMode"] = "--reorder-state",
+        ["ReorderOptions.HistoryInterval"] = "--history-interval",
+        ["ExtractionOptions.ContextLength"] = "--context", ["ExtractionOptions.BatchSize"] = "--batch-size",
+        ["SaeExportOptions.Overwrite"] = "--overwrite", ["SaeExportOptions.HookPoint"] = "--hookpoint",
     };
+
+    /// <summary>Method arguments the library names in C# syntax (TrainRun.Execute's resume and overwrite), as the CLI's flags.</summary>
+    static readonly (string Argument, string Flag)[] s_arguments =
+    [
+        ("resume: true", "--resume"), ("resume: false", "without --resume"), ("overwrite: true", "--overwrite"),
+    ];
 
     /// <summary>"--resume (ActivationCacheWriterOptions.Resume)" becomes "--resume"; "SaeTrainingOptions.K" becomes "--k"; other option properties keep only their name.</summary>
     internal static string Clean(string text)
@@ -91,6 +104,7 @@ static partial class CliErrors
         text = FlagThenProperty().Replace(text, m => m.Groups["flag"].Value);
         text = PropertyThenFlag().Replace(text, m => m.Groups["flag"].Value);
         text = Property().Replace(text, m => s_flags.TryGetValue(m.Value, out var flag) ? flag : m.Groups["name"].Value);
+        foreach (var (argument, flag) in s_arguments) text = text.Replace(argument, flag, StringComparison.Ordinal);
         return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 

@@ -98,7 +98,7 @@ public sealed record ExperimentSource
 }
 
 /// <summary>How each run is evaluated (on the held-out rows).</summary>
-public readonly record struct ExperimentEvalOptions
+public sealed record ExperimentEvalOptions
 {
     /// <summary>Defaults.</summary>
     public ExperimentEvalOptions() { }

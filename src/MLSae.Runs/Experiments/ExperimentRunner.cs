@@ -13,7 +13,7 @@ using MLSae.Training;
 namespace MLSae.Runs.Experiments;
 
 /// <summary>Options of <see cref="ExperimentRunner"/>.</summary>
-public readonly record struct ExperimentRunnerOptions
+public sealed record ExperimentRunnerOptions
 {
     /// <summary>Defaults.</summary>
     public ExperimentRunnerOptions() { }

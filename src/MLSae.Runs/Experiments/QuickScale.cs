@@ -17,7 +17,7 @@ public static class QuickScaleDefaults
 /// so the schedule keeps its shape (a reorder after 1000 of 10,000 steps becomes one after 25 of 250).
 /// Quantities measured in tokens over time (training tokens, dead-feature window) are divided by both.
 /// </summary>
-public readonly record struct QuickScale
+public sealed record QuickScale
 {
     /// <summary>Defaults from <see cref="QuickScaleDefaults"/>.</summary>
     public QuickScale() { }

@@ -51,7 +51,7 @@ public sealed class FeaturePermuter : IDisposable
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         if (optimizer is not OptimizerHelper helper)
-            throw new NotSupportedException($"The optimizer state of {optimizer.GetType().Name} is not reachable from .NET; exact reordering needs a managed optimizer such as Adam. Use --reorder-state naive to skip it.");
+            throw new NotSupportedException($"The optimizer state of {optimizer.GetType().Name} is not reachable from .NET; exact reordering needs a managed optimizer such as Adam. Set ReorderOptions.StateMode to Naive to skip it.");
         var states = helper.state_dict().State;
         var optimizerParams = helper.parameters().ToList();
         if (states.Count != optimizerParams.Count)

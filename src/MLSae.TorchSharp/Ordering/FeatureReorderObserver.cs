@@ -70,7 +70,7 @@ public static class FeatureOrdering
     /// </summary>
     public static (FeatureTracker Tracker, IReadOnlyList<ITrainingObserver> Observers) CreateObservers(ReorderOptions options)
     {
-        if (options == default) options = new ReorderOptions();
+        options ??= new ReorderOptions();
         var tracker = new FeatureTracker(options);
         if (options.Strategy == ReorderStrategyKind.None) return (tracker, [tracker]);
         return (tracker, [tracker, new FeatureReorderObserver(tracker, ReorderStrategies.Create(options))]);

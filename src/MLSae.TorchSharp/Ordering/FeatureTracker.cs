@@ -23,9 +23,9 @@ public sealed class FeatureTracker : ICheckpointedObserver, IDisposable
     FileStream? _history;
 
     /// <summary>A tracker with <paramref name="options"/> (validated).</summary>
-    public FeatureTracker(ReorderOptions options = default)
+    public FeatureTracker(ReorderOptions? options = null)
     {
-        if (options == default) options = new ReorderOptions();
+        options ??= new ReorderOptions();
         options.Validate();
         Options = options;
     }
@@ -156,7 +156,7 @@ public sealed class FeatureTracker : ICheckpointedObserver, IDisposable
             case FeatureOrderKey.MeanActivation: return Array.ConvertAll(EmaMeanActivations(), v => (double)v);
             case FeatureOrderKey.Importance:
                 if (module is not IFeatureDecoder dec)
-                    throw new NotSupportedException($"Sorting by importance needs the module ({module.GetType().Name}) to implement IFeatureDecoder; use --reorder-by frequency.");
+                    throw new NotSupportedException($"Sorting by importance needs the module ({module.GetType().Name}) to implement IFeatureDecoder; set ReorderOptions.By to Frequency.");
                 using (var scope = NewDisposeScope())
                 using (no_grad())
                 {

@@ -22,6 +22,6 @@ public static class ReorderStrategies
         ReorderStrategyKind.Adaptive => new AdaptiveReorderStrategy(options.Warmup, options.VarianceThreshold),
         ReorderStrategyKind.Hybrid => new HybridReorderStrategy(
             new PeriodicReorderStrategy(options.Warmup, options.Interval), new AdaptiveReorderStrategy(options.Warmup, options.VarianceThreshold)),
-        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Strategy, "Unknown --reorder strategy; use none, once, periodic, adaptive or hybrid."),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Strategy, "Unknown ReorderOptions.Strategy; use None, Once, Periodic, Adaptive or Hybrid."),
     };
 }

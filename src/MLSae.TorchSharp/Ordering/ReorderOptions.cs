@@ -25,7 +25,7 @@ public enum ReorderStateMode
 }
 
 /// <summary>In-training feature tracking and reordering.</summary>
-public readonly record struct ReorderOptions
+public sealed record ReorderOptions
 {
     /// <summary>Defaults from <see cref="ReorderDefaults"/>.</summary>
     public ReorderOptions() { }
@@ -52,14 +52,14 @@ public readonly record struct ReorderOptions
     /// <summary>Throws naming the bad option.</summary>
     public void Validate()
     {
-        if (Warmup < 0) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "--reorder-warmup must be >= 0.");
-        if (Interval <= 0) throw new ArgumentOutOfRangeException(nameof(Interval), Interval, "--reorder-interval must be > 0.");
-        if (!(VarianceThreshold >= 0)) throw new ArgumentOutOfRangeException(nameof(VarianceThreshold), VarianceThreshold, "--reorder-variance must be >= 0.");
-        if (VarianceWindow < 2) throw new ArgumentOutOfRangeException(nameof(VarianceWindow), VarianceWindow, "--reorder-window must be >= 2.");
-        if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "The EMA decay must be in [0, 1).");
-        if (HistoryInterval < 0) throw new ArgumentOutOfRangeException(nameof(HistoryInterval), HistoryInterval, "--history-interval must be >= 0.");
+        if (Warmup < 0) throw new ArgumentOutOfRangeException(nameof(Warmup), Warmup, "ReorderOptions.Warmup must be >= 0.");
+        if (Interval <= 0) throw new ArgumentOutOfRangeException(nameof(Interval), Interval, "ReorderOptions.Interval must be > 0.");
+        if (!(VarianceThreshold >= 0)) throw new ArgumentOutOfRangeException(nameof(VarianceThreshold), VarianceThreshold, "ReorderOptions.VarianceThreshold must be >= 0.");
+        if (VarianceWindow < 2) throw new ArgumentOutOfRangeException(nameof(VarianceWindow), VarianceWindow, "ReorderOptions.VarianceWindow must be >= 2.");
+        if (!(EmaDecay >= 0 && EmaDecay < 1)) throw new ArgumentOutOfRangeException(nameof(EmaDecay), EmaDecay, "ReorderOptions.EmaDecay must be in [0, 1).");
+        if (HistoryInterval < 0) throw new ArgumentOutOfRangeException(nameof(HistoryInterval), HistoryInterval, "ReorderOptions.HistoryInterval must be >= 0.");
         if (By is FeatureOrderKey.Original or FeatureOrderKey.Random)
-            throw new ArgumentException($"--reorder-by {By} is not a training sort key; use frequency, mean-activation or importance.", nameof(By));
+            throw new ArgumentException($"ReorderOptions.By {By} is not a training sort key; use Frequency, MeanActivation or Importance.", nameof(By));
     }
 }
 

@@ -28,8 +28,8 @@ public sealed record TrainRunConfig(SaeTrainingOptions Training, ReorderOptions 
         var trainingJson = obj.DeepClone().AsObject();
         trainingJson.Remove(OrderingProperty);
         return new TrainRunConfig(
-            trainingJson.Deserialize<SaeTrainingOptions>(SaeTrainer.JsonOptions),
-            ordering is null ? new ReorderOptions() : ordering.Deserialize<ReorderOptions>(SaeTrainer.JsonOptions));
+            trainingJson.Deserialize<SaeTrainingOptions>(SaeTrainer.JsonOptions) ?? new SaeTrainingOptions(),
+            ordering is null ? new ReorderOptions() : ordering.Deserialize<ReorderOptions>(SaeTrainer.JsonOptions) ?? new ReorderOptions());
     }
 
     /// <summary>Reads a config file.</summary>

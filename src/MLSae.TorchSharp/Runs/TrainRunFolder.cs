@@ -35,21 +35,21 @@ public static class TrainRunFolder
     public static void Prepare(string runDirectory, TrainRunConfig config, bool resume, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (resume && overwrite) throw new ArgumentException("Pass either --resume (continue the run) or --overwrite (replace it), not both.");
+        if (resume && overwrite) throw new ArgumentException("Pass either resume: true (continue the run) or overwrite: true (replace it), not both.");
         var dir = Path.GetFullPath(runDirectory);
         DeleteStaleTemporaries(dir);
         if (resume)
         {
             if (!File.Exists(Path.Combine(dir, RunFolder.Checkpoint)))
-                throw new FileNotFoundException($"--resume: '{dir}' holds no checkpoint ({RunFolder.Checkpoint}) to continue from. Run without --resume to start fresh.");
+                throw new FileNotFoundException($"resume: true, but '{dir}' holds no checkpoint ({RunFolder.Checkpoint}) to continue from. Start fresh (resume: false).");
             var stored = Path.Combine(dir, RunFolder.RunConfig);
             if (File.Exists(stored) && Differences(TrainRun.LoadConfig(dir), config) is { Count: > 0 } diffs)
-                throw new ArgumentException($"--resume: the run in '{dir}' was trained with other options: {string.Join("; ", diffs)}. " +
-                    $"Resume with the run's options (only {string.Join(", ", ChangeableOnResume.Order(StringComparer.Ordinal))} may change), or train into a new --out folder.");
+                throw new ArgumentException($"resume: true, but the run in '{dir}' was trained with other options: {string.Join("; ", diffs)}. " +
+                    $"Resume with the run's options (only {string.Join(", ", ChangeableOnResume.Order(StringComparer.Ordinal))} may change), or train into a new run folder.");
             return;
         }
         if (HoldsRun(dir) && !overwrite)
-            throw new IOException($"'{dir}' already holds a training run ({Describe(dir)}). Pass --resume to continue it, --overwrite to replace it, or choose another --out folder.");
+            throw new IOException($"'{dir}' already holds a training run ({Describe(dir)}). Pass resume: true to continue it, overwrite: true to replace it, or choose another run folder.");
         // A fresh run: nothing of an older run may stay beside the new model (an old stability.csv, eval.json...).
         foreach (var name in RunFolder.RunFiles)
             File.Delete(Path.Combine(dir, name));

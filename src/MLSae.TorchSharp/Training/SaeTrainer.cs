@@ -45,7 +45,7 @@ public static class SaeTrainer
         }
         var checkpointPath = runDirectory is null ? null : Path.Combine(runDirectory, RunFolder.Checkpoint);
         if (resume && (checkpointPath is null || !File.Exists(checkpointPath)))
-            throw new FileNotFoundException($"--resume: no checkpoint at '{checkpointPath ?? "(no run directory)"}'. Run without --resume to start fresh.");
+            throw new FileNotFoundException($"resume: true, but there is no checkpoint at '{checkpointPath ?? "(no run directory)"}'. Start fresh (resume: false).");
         if (resume) TrainingCheckpoint.DeleteStaleTemporaries(runDirectory!);
         using var loop = new TrainingLoop(batches, options, progress, observers, runDirectory, checkpointPath, resume, cancellation);
         return loop.Run();

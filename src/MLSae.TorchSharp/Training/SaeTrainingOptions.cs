@@ -125,7 +125,7 @@ public static class SaeTrainingDefaults
 /// Every option of SAE training. <c>new SaeTrainingOptions()</c> applies <see cref="SaeTrainingDefaults"/>;
 /// serialisable as JSON (a run's resolved config is saved as <c>config.json</c>).
 /// </summary>
-public readonly record struct SaeTrainingOptions
+public sealed record SaeTrainingOptions
 {
     /// <summary>Options with every default.</summary>
     public SaeTrainingOptions() { }

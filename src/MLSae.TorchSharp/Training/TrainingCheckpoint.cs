@@ -86,11 +86,11 @@ static class TrainingCheckpoint
     {
         using var file = SafeTensorsFile.Open(path);
         if (!file.Metadata.TryGetValue(StateKey, out var json))
-            throw new InvalidDataException($"'{path}' is not an MLSae training checkpoint (no trainer state). Start a fresh run without --resume.");
+            throw new InvalidDataException($"'{path}' is not an MLSae training checkpoint (no trainer state). Start a fresh run (resume: false).");
         var state = JsonSerializer.Deserialize<TrainerState>(json)!;
         if (state.InputDim != module.InputDim || state.FeatureCount != module.FeatureCount || state.Architecture != module.Architecture.ToString())
             throw new InvalidDataException($"Checkpoint '{path}' is {state.Architecture} d={state.InputDim} m={state.FeatureCount}, but the options ask for " +
-                $"{module.Architecture} d={module.InputDim} m={module.FeatureCount}. Resume with the run's config.json or use a new --out folder.");
+                $"{module.Architecture} d={module.InputDim} m={module.FeatureCount}. Resume with the run's config.json or train into a new run folder.");
         using var _ = no_grad();
         foreach (var (name, p) in module.named_parameters()) ReadTensor(file, "module." + name, p);
         foreach (var (name, b) in module.named_buffers())

@@ -148,7 +148,7 @@ sealed class TrainingLoop : IDisposable
         }
         if (!double.IsFinite(loss))
             throw new TrainingDivergedException($"Loss became {loss} at step {_step}. Training stopped; {KeptCheckpoint()}. " +
-                "If the activations hold no NaN or infinity, lower --lr or enable gradient clipping.");
+                "If the activations hold no NaN or infinity, lower SaeTrainingOptions.LearningRate or enable gradient clipping.");
         _module.BeforeOptimizerStep();
         if (_o.GradientClipNorm > 0) nn.utils.clip_grad_norm_(_module.parameters(), _o.GradientClipNorm);
         _optimizer.step();
@@ -215,7 +215,7 @@ sealed class TrainingLoop : IDisposable
         using (var scope = NewDisposeScope())
             foreach (var p in _module.parameters())
                 if (!isfinite(p).all().item<bool>())
-                    throw new TrainingDivergedException($"Weights became NaN or infinite at step {_step}; training stopped; {KeptCheckpoint()}. Lower --lr or enable gradient clipping.");
+                    throw new TrainingDivergedException($"Weights became NaN or infinite at step {_step}; training stopped; {KeptCheckpoint()}. Lower SaeTrainingOptions.LearningRate or enable gradient clipping.");
         var state = new TrainerState
         {
             Step = _step, Tokens = _tokens, TotalSteps = _totalSteps, Scale = _scale, AdaptiveNormAverage = _normAverage,

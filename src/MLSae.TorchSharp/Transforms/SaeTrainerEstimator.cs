@@ -21,21 +21,11 @@ public sealed class SaeTrainerEstimator : IEstimator<SaeTransformer>
     readonly TransformsCatalog _catalog;
     readonly IProgress<ProgressInfo>? _progress;
 
-    /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.TrainSae(...)</c>.</summary>
-    /// <param name="mlContext">The ML.NET context.</param>
-    /// <param name="options">Columns, training and ordering options.</param>
-    /// <param name="progress">Progress: rows read into memory ("rows"), then training ("tokens").</param>
-    public SaeTrainerEstimator(MLContext mlContext, TrainSaeOptions options = default, IProgress<ProgressInfo>? progress = null)
-        : this(mlContext?.Transforms!, options, progress)
-    {
-    }
-
-    internal SaeTrainerEstimator(TransformsCatalog catalog, TrainSaeOptions options, IProgress<ProgressInfo>? progress)
+    /// <summary>Built by <c>mlContext.Transforms.TrainSae(...)</c>.</summary>
+    internal SaeTrainerEstimator(TransformsCatalog catalog, TrainSaeOptions? options, IProgress<ProgressInfo>? progress)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        if (options == default) options = new TrainSaeOptions();
-        if (options.Training == default) options = options with { Training = new() };
-        if (options.Ordering == default) options = options with { Ordering = new() };
+        options ??= new TrainSaeOptions();
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName, nameof(options));
         ArgumentException.ThrowIfNullOrEmpty(options.InputColumnName, nameof(options));
         ArgumentException.ThrowIfNullOrEmpty(options.ReconstructionColumnName, nameof(options));

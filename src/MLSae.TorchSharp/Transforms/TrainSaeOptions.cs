@@ -5,7 +5,7 @@ using MLSae.Training;
 namespace MLSae.Transforms;
 
 /// <summary>Settings of <see cref="SaeTrainerEstimator"/>: columns, training, in-training ordering and how the data is read.</summary>
-public readonly record struct TrainSaeOptions
+public sealed record TrainSaeOptions
 {
     /// <summary>Creates options with the defaults in <see cref="TrainSaeDefaults"/>, <see cref="SaeTrainingDefaults"/> and <see cref="ReorderDefaults"/>.</summary>
     public TrainSaeOptions() { }

@@ -22,19 +22,18 @@ public sealed class ActivationExtractor : IDisposable
     float[] _output = [];
 
     /// <summary>Builds the session for <paramref name="hook"/> on <paramref name="model"/>.</summary>
-    public ActivationExtractor(TransformerModel model, string hook, ExtractionOptions options = default)
+    public ActivationExtractor(TransformerModel model, string hook, ExtractionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         _model = model;
-        _options = options.Validated(model);
+        _options = (options ?? new ExtractionOptions()).Validated(model);
         Hook = new HookResolver(model).Resolve(hook);
         global::Onnx.ModelProto graph;
         if (_options.Prune) graph = OnnxGraphSurgery.ExposeAndPrune(model.Graph, [Hook.TensorName]);
         else graph = OnnxGraphSurgery.ExposeOutputs(model.Graph, [Hook.TensorName]);
         OriginalNodeCount = model.Graph.Graph.Node.Count;
         NodeCount = graph.Graph.Node.Count;
-        _session = OnnxSessionFactory.Create(graph.ToByteArray(), _options.Execution);
-        Provider = OnnxSessionFactory.LastProvider;
+        (_session, Provider) = OnnxSessionFactory.Open(graph.ToByteArray(), _options.Execution);
         _inputNames = [.. _session.InputMetadata.Keys];
         int n = _options.BatchSize * _options.ContextLength;
         _ids = new long[n]; _mask = new long[n]; _types = new long[n]; _positions = new long[n];

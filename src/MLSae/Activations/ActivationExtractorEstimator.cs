@@ -14,9 +14,9 @@ public sealed class ActivationExtractorEstimator : IEstimator<ActivationExtracto
     readonly ActivationExtractorOptions _options;
 
     /// <summary>Creates the estimator.</summary>
-    public ActivationExtractorEstimator(ActivationExtractorOptions options)
+    internal ActivationExtractorEstimator(ActivationExtractorOptions options)
     {
-        if (options == default) options = new ActivationExtractorOptions();
+        options ??= new ActivationExtractorOptions();
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName);
         ArgumentException.ThrowIfNullOrEmpty(options.InputColumnName);
         _options = options;

@@ -1,7 +1,7 @@
 namespace MLSae.Activations;
 
 /// <summary>Settings of <see cref="ActivationExtractorEstimator"/>.</summary>
-public readonly record struct ActivationExtractorOptions
+public sealed record ActivationExtractorOptions
 {
     /// <summary>Creates options with the defaults in <see cref="ActivationExtractorDefaults"/>.</summary>
     public ActivationExtractorOptions() { }

@@ -16,7 +16,7 @@ public static class ActivationStoreDefaults
 }
 
 /// <summary>How an <see cref="ActivationStore"/> batches, shuffles and splits its source.</summary>
-public readonly record struct ActivationStoreOptions
+public sealed record ActivationStoreOptions
 {
     /// <summary>Options with the defaults of <see cref="ActivationStoreDefaults"/>.</summary>
     public ActivationStoreOptions() { }

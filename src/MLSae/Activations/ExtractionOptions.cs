@@ -3,7 +3,7 @@ using MLSae.Onnx;
 namespace MLSae.Activations;
 
 /// <summary>How <see cref="ActivationExtractor"/> runs.</summary>
-public readonly record struct ExtractionOptions
+public sealed record ExtractionOptions
 {
     /// <summary>Creates options with the defaults in <see cref="ExtractionDefaults"/>.</summary>
     public ExtractionOptions() { }
@@ -23,12 +23,12 @@ public readonly record struct ExtractionOptions
 
     internal ExtractionOptions Validated(TransformerModel model)
     {
-        var o = this == default ? new ExtractionOptions() : this;
+        var o = this;
         int minimum = model.IsEncoder ? 3 : 2;
         if (o.ContextLength < minimum)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} is too short: {model.Name} needs at least {minimum} (special tokens plus one text token).");
         if (o.ContextLength > model.MaxPositions)
-            throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions). Use --context {model.MaxPositions} or less.");
+            throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions). Set ExtractionOptions.ContextLength to {model.MaxPositions} or less.");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1 (got {o.BatchSize}).");
         if (o.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), $"Max tokens must be 0 (no limit) or positive (got {o.MaxTokens}).");
         return o;

@@ -8,14 +8,14 @@ namespace MLSae.Activations;
 public static class HookInspector
 {
     /// <summary>Each resolvable hook with its shape, e.g. "batch x tokens x 384".</summary>
-    public static IReadOnlyList<(HookPoint Hook, string Shape)> Shapes(TransformerModel model, OnnxExecutionOptions execution = default)
+    public static IReadOnlyList<(HookPoint Hook, string Shape)> Shapes(TransformerModel model, OnnxExecutionOptions? execution = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         var hooks = new HookResolver(model).ListHooks();
         if (hooks.Count == 0) return [];
         var tensors = hooks.Select(h => h.TensorName).Distinct().ToList();
         var graph = OnnxGraphSurgery.ExposeAndPrune(model.Graph, tensors);
-        using var session = OnnxSessionFactory.Create(graph.ToByteArray(), execution == default ? new OnnxExecutionOptions { PreferCuda = false } : execution);
+        using var session = OnnxSessionFactory.Create(graph.ToByteArray(), execution ?? new OnnxExecutionOptions { PreferCuda = false });
         const int batch = 1, tokens = 3;
         var sp = model.SpecialTokens;
         long first = sp.Cls ?? sp.Bos ?? 0;

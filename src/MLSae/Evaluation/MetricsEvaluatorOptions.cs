@@ -18,7 +18,7 @@ public static class MetricsEvaluatorDefaults
 }
 
 /// <summary>Options of the core metrics evaluation.</summary>
-public readonly record struct MetricsEvaluatorOptions
+public sealed record MetricsEvaluatorOptions
 {
     /// <summary>Options with every default applied.</summary>
     public MetricsEvaluatorOptions() { }

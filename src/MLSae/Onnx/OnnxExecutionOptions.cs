@@ -3,7 +3,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace MLSae.Onnx;
 
 /// <summary>How ONNX Runtime sessions run: device and threads.</summary>
-public readonly record struct OnnxExecutionOptions
+public sealed record OnnxExecutionOptions
 {
     /// <summary>Creates options with the defaults in <see cref="OnnxExecutionDefaults"/>.</summary>
     public OnnxExecutionOptions() { }

@@ -8,32 +8,40 @@ namespace MLSae.Onnx;
 /// throws <see cref="OnnxRuntimeException"/> when CUDA libraries are missing and the CPU package
 /// throws <see cref="EntryPointNotFoundException"/>; GetAvailableProviders() lists CUDA even when
 /// it cannot load, so the only reliable test is to try. The outcome is logged once per process.
+/// <see cref="Open(byte[], OnnxExecutionOptions?)"/> returns the provider with the session, so parallel sessions never
+/// read each other's.
 /// </summary>
 public static class OnnxSessionFactory
 {
     static readonly Lock s_gate = new();
     static bool? s_cudaWorks;
 
-    /// <summary>The provider the last session was created with: "CUDA" or "CPU".</summary>
-    public static string LastProvider { get; private set; } = "CPU";
-
     /// <summary>Opens the ONNX file at <paramref name="modelPath"/>.</summary>
-    public static InferenceSession Create(string modelPath, OnnxExecutionOptions options = default)
+    public static InferenceSession Create(string modelPath, OnnxExecutionOptions? options = null) => Open(modelPath, options).Session;
+
+    /// <summary>Opens an ONNX model held in memory.</summary>
+    public static InferenceSession Create(byte[] model, OnnxExecutionOptions? options = null) => Open(model, options).Session;
+
+    /// <summary>Opens the ONNX file at <paramref name="modelPath"/>, returning the provider it runs on with it.</summary>
+    public static OnnxSession Open(string modelPath, OnnxExecutionOptions? options = null)
     {
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"ONNX model '{modelPath}' does not exist. Pass the path of a .onnx file.", modelPath);
-        return Create(o => new InferenceSession(modelPath, o), modelPath, options);
+        return Open(o => new InferenceSession(modelPath, o), modelPath, options);
     }
 
-    /// <summary>Opens an ONNX model held in memory.</summary>
-    public static InferenceSession Create(byte[] model, OnnxExecutionOptions options = default)
+    /// <summary>Opens an ONNX model held in memory, returning the provider it runs on with it.</summary>
+    public static OnnxSession Open(byte[] model, OnnxExecutionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return Create(o => new InferenceSession(model, o), "<in-memory model>", options);
+        return Open(o => new InferenceSession(model, o), "<in-memory model>", options);
     }
 
     /// <summary>Session options for <paramref name="options"/>, with CUDA appended if it loads.</summary>
-    public static SessionOptions CreateSessionOptions(OnnxExecutionOptions options)
+    public static SessionOptions CreateSessionOptions(OnnxExecutionOptions? options) => CreateSessionOptions(options, out _);
+
+    /// <summary>Session options for <paramref name="options"/>, with CUDA appended if it loads; <paramref name="provider"/> is "CUDA" or "CPU".</summary>
+    public static SessionOptions CreateSessionOptions(OnnxExecutionOptions? options, out string provider)
     {
         options = Normalize(options);
         var so = new SessionOptions
@@ -42,18 +50,16 @@ public static class OnnxSessionFactory
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = options.InterOpThreads,
         };
-        LastProvider = "CPU";
-        if (options.PreferCuda && TryAppendCuda(so, options.CudaDeviceId))
-            LastProvider = "CUDA";
+        provider = options.PreferCuda && TryAppendCuda(so, options.CudaDeviceId) ? "CUDA" : "CPU";
         return so;
     }
 
-    static InferenceSession Create(Func<SessionOptions, InferenceSession> open, string name, OnnxExecutionOptions options)
+    static OnnxSession Open(Func<SessionOptions, InferenceSession> open, string name, OnnxExecutionOptions? options)
     {
-        using var so = CreateSessionOptions(options);
+        using var so = CreateSessionOptions(options, out var provider);
         try
         {
-            return open(so);
+            return new OnnxSession(open(so), provider);
         }
         catch (OnnxRuntimeException e)
         {
@@ -67,9 +73,7 @@ public static class OnnxSessionFactory
         lock (s_gate) s_cudaWorks = null;
     }
 
-    // default(OnnxExecutionOptions) bypasses the constructor; treat it as the documented defaults.
-    static OnnxExecutionOptions Normalize(OnnxExecutionOptions o) =>
-        o == default ? new OnnxExecutionOptions() : o;
+    static OnnxExecutionOptions Normalize(OnnxExecutionOptions? o) => o ?? new OnnxExecutionOptions();
 
     static bool TryAppendCuda(SessionOptions so, int deviceId)
     {

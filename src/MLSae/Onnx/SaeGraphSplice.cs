@@ -18,14 +18,14 @@ public static class SaeGraphSplice
     public const int MinimumOpset = 11;
 
     /// <summary>The model with <paramref name="hookTensor"/>'s consumers reading <paramref name="sae"/>'s reconstruction of it.</summary>
-    public static ModelProto SpliceSae(ModelProto model, string hookTensor, SaeWeights sae, SaeSpliceOptions options = default)
+    public static ModelProto SpliceSae(ModelProto model, string hookTensor, SaeWeights sae, SaeSpliceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(sae);
         return Replace(model, hookTensor, HookReplacement.SaeReconstruction, sae, options);
     }
 
     /// <summary>The model with <paramref name="hookTensor"/>'s consumers reading zeros of its shape.</summary>
-    public static ModelProto ZeroAblate(ModelProto model, string hookTensor, SaeSpliceOptions options = default) =>
+    public static ModelProto ZeroAblate(ModelProto model, string hookTensor, SaeSpliceOptions? options = null) =>
         Replace(model, hookTensor, HookReplacement.Zeros, null, options);
 
     /// <summary>
@@ -33,7 +33,7 @@ public static class SaeGraphSplice
     /// instead. Graph outputs keep their names; if the hook itself is a graph output it still holds the
     /// computed value (as GPT-NeoX's <c>SpliceHook</c> does).
     /// </summary>
-    public static ModelProto Replace(ModelProto model, string hookTensor, HookReplacement replacement, SaeWeights? sae, SaeSpliceOptions options = default)
+    public static ModelProto Replace(ModelProto model, string hookTensor, HookReplacement replacement, SaeWeights? sae, SaeSpliceOptions? options = null)
     {
         options = Normalize(options);
         var hook = SpliceGraph.Locate(model, hookTensor, options);
@@ -66,7 +66,7 @@ public static class SaeGraphSplice
     /// an output, <c>{hook}{Suffix}</c> is the replacement). The part of the model before the hook runs
     /// once for all branches, which is why evaluation uses this rather than three separate models.
     /// </summary>
-    public static ModelProto Branches(ModelProto model, string hookTensor, SaeWeights? sae, IReadOnlyList<SpliceBranch> branches, SaeSpliceOptions options = default)
+    public static ModelProto Branches(ModelProto model, string hookTensor, SaeWeights? sae, IReadOnlyList<SpliceBranch> branches, SaeSpliceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(branches);
         options = Normalize(options);
@@ -127,9 +127,9 @@ public static class SaeGraphSplice
         return SpliceGraph.Wrap(model, result, hookTensor);
     }
 
-    static SaeSpliceOptions Normalize(SaeSpliceOptions o)
+    static SaeSpliceOptions Normalize(SaeSpliceOptions? o)
     {
-        if (o == default) o = new SaeSpliceOptions();
+        o ??= new SaeSpliceOptions();
         if (string.IsNullOrWhiteSpace(o.Prefix)) throw new ArgumentException("The splice prefix must be non-empty.", nameof(o));
         return o;
     }

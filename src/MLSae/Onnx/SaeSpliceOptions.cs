@@ -18,7 +18,7 @@ public enum HookReplacement
 public readonly record struct SpliceBranch(string Suffix, HookReplacement Replacement);
 
 /// <summary>How <see cref="SaeGraphSplice"/> edits a graph.</summary>
-public readonly record struct SaeSpliceOptions
+public sealed record SaeSpliceOptions
 {
     /// <summary>Creates options with the defaults in <see cref="SaeSpliceDefaults"/>.</summary>
     public SaeSpliceOptions() { }

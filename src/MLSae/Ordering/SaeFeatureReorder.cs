@@ -5,7 +5,7 @@ using MLSae.Models;
 namespace MLSae.Ordering;
 
 /// <summary>Options for <see cref="SaeFeatureReorder.Reorder(SaeWeights, IActivationSource, SaeReorderOptions, IProgress{ProgressInfo}?)"/>.</summary>
-public readonly record struct SaeReorderOptions
+public sealed record SaeReorderOptions
 {
     /// <summary>Defaults from <see cref="SaeReorderDefaults"/>.</summary>
     public SaeReorderOptions() { }
@@ -46,11 +46,11 @@ public static class SaeFeatureReorder
     /// features sorted by it (descending, ties keep the current order), with Info.Permutations,
     /// OriginalIndices and FeatureFrequencies updated.
     /// </summary>
-    public static SaeReorderResult Reorder(SaeWeights weights, IActivationSource activations, SaeReorderOptions options = default,
+    public static SaeReorderResult Reorder(SaeWeights weights, IActivationSource activations, SaeReorderOptions? options = null,
         IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        if (options == default) options = new SaeReorderOptions();
+        options ??= new SaeReorderOptions();
         FeatureStatistics? stats = null;
         int[] order;
         switch (options.By)

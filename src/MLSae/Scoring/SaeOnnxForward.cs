@@ -21,7 +21,7 @@ public sealed class SaeOnnxForward : ISaeForward, IDisposable
     static readonly string[] s_outputs = [SaeOnnxDefaults.FeaturesName, SaeOnnxDefaults.ReconstructionName];
 
     /// <summary>Builds the session for <paramref name="weights"/>, running at most <paramref name="batchSize"/> rows per call to ORT.</summary>
-    public SaeOnnxForward(SaeWeights weights, int batchSize = 2048, OnnxExecutionOptions execution = default)
+    public SaeOnnxForward(SaeWeights weights, int batchSize = 2048, OnnxExecutionOptions? execution = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -29,8 +29,7 @@ public sealed class SaeOnnxForward : ISaeForward, IDisposable
         FeatureCount = weights.FeatureCount;
         _batch = batchSize;
         var onnx = SaeOnnx.Export(weights, new SaeOnnxOptions { Kind = SaeGraphKind.EncodeDecode, Batched = true });
-        _session = OnnxSessionFactory.Create(onnx, execution == default ? new OnnxExecutionOptions() : execution);
-        Provider = OnnxSessionFactory.LastProvider;
+        (_session, Provider) = OnnxSessionFactory.Open(onnx, execution);
         _input = new float[(long)_batch * InputDim];
         _codes = new float[(long)_batch * FeatureCount];
         _reconstruction = new float[(long)_batch * InputDim];

@@ -27,18 +27,17 @@ public sealed class SaeScorer : IDisposable
     MLNetBatchEncoder? _mlnet;
 
     /// <summary>Creates a scorer for <paramref name="weights"/>.</summary>
-    public SaeScorer(SaeWeights weights, SaeScorerOptions options = default)
+    public SaeScorer(SaeWeights weights, SaeScorerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        options = options == default ? new SaeScorerOptions() : options;
+        options ??= new SaeScorerOptions();
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "SaeScorerOptions.BatchSize must be positive.");
         if (options.TopK < 0 || options.TopK > weights.FeatureCount)
             throw new ArgumentOutOfRangeException(nameof(options), options.TopK, $"SaeScorerOptions.TopK must be 0 (sparse) or between 1 and m = {weights.FeatureCount}.");
         Weights = weights;
         Options = options;
         var onnx = SaeOnnx.Export(weights, new SaeOnnxOptions { Kind = SaeGraphKind.Encode, Batched = true });
-        _session = OnnxSessionFactory.Create(onnx, options.Execution);
-        Provider = OnnxSessionFactory.LastProvider;
+        (_session, Provider) = OnnxSessionFactory.Open(onnx, options.Execution);
         int b = options.BatchSize, d = weights.InputDim, m = weights.FeatureCount;
         _input = new float[(long)b * d];
         _output = new float[(long)b * m];
@@ -47,8 +46,9 @@ public sealed class SaeScorer : IDisposable
     }
 
     /// <summary>Opens the SAE saved at <paramref name="saePath"/> (anything <see cref="SaeLoader.Load"/> reads: model zip, .onnx, run, SAELens or sparsify folder).</summary>
-    public static SaeScorer Open(string saePath, SaeScorerOptions options = default)
+    public static SaeScorer Open(string saePath, SaeScorerOptions? options = null)
     {
+        options ??= new SaeScorerOptions();
         if (options.Engine != ScoringEngine.MLNet) return new(SaeLoader.Load(saePath), options);
         if (!File.Exists(saePath) || Directory.Exists(saePath))
             throw new ArgumentException($"The ML.NET engine scores ML.NET model zips; '{saePath}' is not a file. Use the ONNX Runtime engine for .onnx files and SAELens folders.", nameof(saePath));
@@ -95,7 +95,7 @@ public sealed class SaeScorer : IDisposable
         if (source.Dimension != d)
             throw new ArgumentException($"The activations have d = {source.Dimension} but the SAE reads d = {d}. Use activations from the SAE's model and hook ({Weights.Info.ModelName ?? "unknown model"}, {Weights.Info.HookName ?? "unknown hook"}).", nameof(source));
         if (File.Exists(outputPath) && !Options.Overwrite)
-            throw new IOException($"Output file '{outputPath}' already exists. Choose another path or pass overwrite (--overwrite) to replace it.");
+            throw new IOException($"Output file '{outputPath}' already exists. Choose another path or set SaeScorerOptions.Overwrite to replace it.");
         if (Directory.Exists(outputPath))
             throw new IOException($"Output path '{outputPath}' is a directory; pass a file path.");
 

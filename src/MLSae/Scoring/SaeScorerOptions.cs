@@ -23,7 +23,7 @@ public enum ScoringEngine
 }
 
 /// <summary>How <see cref="SaeScorer"/> runs and what it writes.</summary>
-public readonly record struct SaeScorerOptions
+public sealed record SaeScorerOptions
 {
     /// <summary>Creates options with the defaults in <see cref="SaeScorerDefaults"/>.</summary>
     public SaeScorerOptions() { }

@@ -17,7 +17,7 @@ public static class SaeTextScoring
     /// </summary>
     /// <exception cref="ArgumentException">The hook's width differs from the SAE's input dimension.</exception>
     public static ScoreSummary ScoreText(this SaeScorer scorer, TransformerModel model, string hook, IEnumerable<TextDocument> documents,
-        string outputPath, ExtractionOptions extraction = default, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
+        string outputPath, ExtractionOptions? extraction = null, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(model);
@@ -39,7 +39,7 @@ public static class SaeTextScoring
                 Hook = extractor.Hook.Name,
                 Dimension = extractor.Dimension,
                 DType = ActivationDType.Float32,
-                Context = (extraction == default ? new ExtractionOptions() : extraction).ContextLength,
+                Context = (extraction ?? new ExtractionOptions()).ContextLength,
             }))
             {
                 extractor.Run(documents, sink, progress, cancellationToken);

@@ -7,7 +7,7 @@ namespace MLSae.Transforms;
 /// <summary>
 /// Post-hoc feature reordering as an ML.NET estimator: <see cref="Fit"/> computes the sort key
 /// (frequency by default) of the SAE's features on the activation column of the fitting data and
-/// returns an <see cref="SaeTransformer"/> over the reordered, equivalent SAE (same reconstructions,
+/// returns a <see cref="FeatureReorderTransformer"/> over the reordered, equivalent SAE (same reconstructions,
 /// codes permuted; <c>Weights.Info</c> carries the permutation log and original indices, which saving
 /// keeps in the ONNX metadata and <see cref="SaeModelFile"/> reads back).
 /// <para>
@@ -17,34 +17,23 @@ namespace MLSae.Transforms;
 /// one SAE in the fitted chain, so the saved model holds the reordered SAE only.
 /// </para>
 /// </summary>
-public sealed class FeatureReorderEstimator : IEstimator<SaeTransformer>
+public sealed class FeatureReorderEstimator : IEstimator<FeatureReorderTransformer>
 {
     readonly TransformsCatalog _catalog;
     readonly SaeWeights? _weights;
     readonly SaeTransformerOptions _columns;
     readonly IEstimator<SaeTransformer>? _sae;
 
-    /// <summary>Reorders the SAE <paramref name="weights"/>, applied with <paramref name="columns"/>.</summary>
-    public FeatureReorderEstimator(MLContext mlContext, SaeWeights weights, SaeReorderOptions options = default, SaeTransformerOptions columns = default)
-        : this(mlContext?.Transforms!, weights, null, options, columns)
-    {
-    }
-
-    /// <summary>Fits <paramref name="sae"/> first, then reorders the SAE it produced (its column names are kept).</summary>
-    public FeatureReorderEstimator(MLContext mlContext, IEstimator<SaeTransformer> sae, SaeReorderOptions options = default)
-        : this(mlContext?.Transforms!, null, sae, options, default)
-    {
-    }
-
-    internal FeatureReorderEstimator(TransformsCatalog catalog, SaeWeights? weights, IEstimator<SaeTransformer>? sae, SaeReorderOptions options, SaeTransformerOptions columns)
+    /// <summary>Built by <c>mlContext.Transforms.ReorderSaeFeatures(...)</c>: the SAE as <paramref name="weights"/> or as the estimator <paramref name="sae"/> to fit first.</summary>
+    internal FeatureReorderEstimator(TransformsCatalog catalog, SaeWeights? weights, IEstimator<SaeTransformer>? sae, SaeReorderOptions? options, SaeTransformerOptions? columns)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         if (weights is null && sae is null) throw new ArgumentNullException(nameof(weights), "Pass the SAE's weights or the SAE estimator to reorder.");
         _catalog = catalog;
         _weights = weights;
         _sae = sae;
-        _columns = columns == default ? new SaeTransformerOptions() : columns;
-        Options = options == default ? new SaeReorderOptions() : options;
+        _columns = columns ?? new SaeTransformerOptions();
+        Options = options ?? new SaeReorderOptions();
         if (Options.MaxRows <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"MaxRows must be positive (got {Options.MaxRows}).");
     }
 
@@ -52,7 +41,7 @@ public sealed class FeatureReorderEstimator : IEstimator<SaeTransformer>
     public SaeReorderOptions Options { get; }
 
     /// <inheritdoc />
-    public SaeTransformer Fit(IDataView input)
+    public FeatureReorderTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         SaeWeights weights;
@@ -68,7 +57,7 @@ public sealed class FeatureReorderEstimator : IEstimator<SaeTransformer>
         if (source.RowCount == 0 && Options.By is not (FeatureOrderKey.Original or FeatureOrderKey.Random))
             throw new ArgumentException($"The fitting data has no rows in column '{columns.InputColumnName}'; ordering by {Options.By} needs activations.", nameof(input));
         var result = SaeFeatureReorder.Reorder(weights, source, Options);
-        return new SaeTransformer(_catalog, result.Weights, columns);
+        return new FeatureReorderTransformer(new SaeTransformer(_catalog, result.Weights, columns), result.Order);
     }
 
     /// <inheritdoc />

@@ -14,9 +14,9 @@ namespace MLSae.Transforms;
 public sealed class FlattenActivationsEstimator : IEstimator<FlattenActivationsTransformer>
 {
     /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.FlattenActivations(...)</c>.</summary>
-    public FlattenActivationsEstimator(FlattenActivationsOptions options = default)
+    internal FlattenActivationsEstimator(FlattenActivationsOptions? options = null)
     {
-        if (options == default) options = new FlattenActivationsOptions();
+        options ??= new FlattenActivationsOptions();
         ArgumentException.ThrowIfNullOrEmpty(options.OutputColumnName);
         ArgumentException.ThrowIfNullOrEmpty(options.InputColumnName);
         ArgumentOutOfRangeException.ThrowIfNegative(options.Dimension);

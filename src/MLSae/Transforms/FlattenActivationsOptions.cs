@@ -3,7 +3,7 @@ using MLSae.Activations;
 namespace MLSae.Transforms;
 
 /// <summary>Settings of <see cref="FlattenActivationsEstimator"/>.</summary>
-public readonly record struct FlattenActivationsOptions
+public sealed record FlattenActivationsOptions
 {
     /// <summary>Creates options with the defaults in <see cref="FlattenActivationsDefaults"/>.</summary>
     public FlattenActivationsOptions() { }

@@ -11,19 +11,14 @@ public sealed class SaeEstimator : IEstimator<SaeTransformer>
 {
     readonly TransformsCatalog _catalog;
 
-    /// <summary>Creates the estimator; prefer <c>mlContext.Transforms.ApplySae(...)</c>.</summary>
-    public SaeEstimator(MLContext mlContext, SaeWeights weights, SaeTransformerOptions options = default)
-        : this(mlContext?.Transforms!, weights, options)
-    {
-    }
-
-    internal SaeEstimator(TransformsCatalog catalog, SaeWeights weights, SaeTransformerOptions options)
+    /// <summary>Built by <c>mlContext.Transforms.ApplySae(...)</c>.</summary>
+    internal SaeEstimator(TransformsCatalog catalog, SaeWeights weights, SaeTransformerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(weights);
         _catalog = catalog;
         Weights = weights;
-        Options = options == default ? new SaeTransformerOptions() : options;
+        Options = options ?? new SaeTransformerOptions();
     }
 
     /// <summary>The SAE.</summary>

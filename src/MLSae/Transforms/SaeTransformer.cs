@@ -20,16 +20,16 @@ public sealed class SaeTransformer : ITransformer, IDisposable
     readonly OwnedTempFile _file;
 
     /// <summary>Creates the transformer for <paramref name="weights"/>.</summary>
-    public SaeTransformer(MLContext mlContext, SaeWeights weights, SaeTransformerOptions options = default)
+    public SaeTransformer(MLContext mlContext, SaeWeights weights, SaeTransformerOptions? options = null)
         : this(mlContext?.Transforms!, weights, options)
     {
     }
 
-    internal SaeTransformer(TransformsCatalog catalog, SaeWeights weights, SaeTransformerOptions options)
+    internal SaeTransformer(TransformsCatalog catalog, SaeWeights weights, SaeTransformerOptions? options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(weights);
-        options = options == default ? new SaeTransformerOptions() : options;
+        options ??= new SaeTransformerOptions();
         Weights = weights;
         Options = options;
         var onnx = SaeOnnx.Export(weights, new SaeOnnxOptions

@@ -1,7 +1,7 @@
 namespace MLSae.Transforms;
 
 /// <summary>Column names and device for <see cref="SaeTransformer"/> and <see cref="SaeEstimator"/>.</summary>
-public readonly record struct SaeTransformerOptions
+public sealed record SaeTransformerOptions
 {
     /// <summary>Creates options with the defaults in <see cref="SaeTransformerDefaults"/>.</summary>
     public SaeTransformerOptions() { }

@@ -29,7 +29,7 @@ public class ActivationCacheDiskFullTests
             w.OpenTempFile = path => Interlocked.Increment(ref opened) == 9 ? new FullDiskStream(path, 1000) : new FileStream(path, FileMode.Create, FileAccess.Write);
             var e = Assert.Throws<IOException>(() => { foreach (var c in CacheTestData.Stream(345, D)) w.Append(c); });
             Assert.Contains("Disk full", e.Message);
-            Assert.Contains("--resume", e.Message);
+            Assert.Contains("ActivationCacheWriterOptions.Resume", e.Message);
             Assert.Contains("200 rows", e.Message);
             Assert.DoesNotContain(Directory.EnumerateFiles(dir), f => f.EndsWith(".tmp")); // nothing half-written kept
             Assert.Throws<InvalidOperationException>(() => w.Append(CacheTestData.Chunk(0, 1, D)));

@@ -11,8 +11,8 @@ public class ActivationCacheRefusalTests
     {
         var dir = CacheTestData.Write(120, D);
         var e = Assert.Throws<IOException>(() => ActivationCacheWriter.Create(dir, CacheTestData.Options(D)));
-        Assert.Contains("--resume", e.Message);
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("ActivationCacheWriterOptions.Resume", e.Message);
+        Assert.Contains("ActivationCacheWriterOptions.Overwrite", e.Message);
         Assert.Contains("test-model", e.Message);
         using var cache = ActivationCache.Open(dir); // untouched
         Assert.Equal(120, cache.RowCount);
@@ -25,7 +25,7 @@ public class ActivationCacheRefusalTests
         var e = Assert.Throws<IOException>(() => ActivationCacheWriter.Create(dir, CacheTestData.Options(D) with { Hook = "blocks.3.hook_resid_post", Resume = true }));
         Assert.Contains("hook", e.Message);
         Assert.Contains("blocks.3.hook_resid_post", e.Message);
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("ActivationCacheWriterOptions.Overwrite", e.Message);
         e = Assert.Throws<IOException>(() => ActivationCacheWriter.Create(dir, CacheTestData.Options(D, ActivationDType.BFloat16) with { Resume = true }));
         Assert.Contains("dtype", e.Message);
     }

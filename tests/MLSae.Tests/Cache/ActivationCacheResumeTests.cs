@@ -122,6 +122,6 @@ public class ActivationCacheResumeTests
         resumed.Append(CacheTestData.Chunk(0, 150, D));
         var e = Assert.Throws<InvalidOperationException>(() => resumed.Complete());
         Assert.Contains("200", e.Message);
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("ActivationCacheWriterOptions.Overwrite", e.Message);
     }
 }

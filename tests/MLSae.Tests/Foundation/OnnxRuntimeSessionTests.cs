@@ -17,14 +17,15 @@ public class OnnxRuntimeSessionTests
         {
             OnnxSessionFactory.ResetProviderProbe();
             var options = new OnnxExecutionOptions { PreferCuda = true };
-            using var first = OnnxSessionFactory.Create(MiniLmResources.ModelBytes, options);
+            var (first, provider) = OnnxSessionFactory.Open(MiniLmResources.ModelBytes, options);
+            using var firstSession = first;
             using var second = OnnxSessionFactory.Create(MiniLmResources.ModelBytes, options);
 
             Assert.Contains("input_ids", first.InputMetadata.Keys);
             Assert.Contains("last_hidden_state", first.OutputMetadata.Keys);
             var providerLines = lines.Where(l => l.Contains("ONNX Runtime")).ToList();
             Assert.Single(providerLines);   // said once, not per session
-            if (OnnxSessionFactory.LastProvider == "CPU")
+            if (provider == "CPU")
                 Assert.Contains("running on CPU", providerLines[0]);
             else
                 Assert.Contains("using CUDA", providerLines[0]);

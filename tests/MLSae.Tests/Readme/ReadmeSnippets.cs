@@ -88,7 +88,7 @@ public class ReadmeSnippets
         #endregion
         Assert.Equal(768, firstToken.Length);
         Assert.InRange(firstToken.Count(v => v != 0), 1, 16);   // TopK: at most k features fire
-        var sae = (SaeTransformer)model.LastTransformer;
+        var sae = model.LastTransformer;                       // FeatureReorderTransformer
         Assert.NotEmpty(sae.Weights.Info.Permutations);        // the post-hoc reorder is logged
     }
 

@@ -1,4 +1,5 @@
 using MLSae.Cli.Rendering;
+using MLSae.Ordering;
 
 namespace MLSae.Tests.Reliability;
 
@@ -24,6 +25,17 @@ public class CliErrorsTests
         Assert.Equal("'x' exists; pass --overwrite.", CliErrors.Clean("'x' exists; pass SaeExportOptions.Overwrite (--overwrite)."));
         Assert.Equal("AdamEpsilon must be positive (got 0).", CliErrors.Clean("SaeTrainingOptions.AdamEpsilon must be positive (got 0)."));
         Assert.Equal("first line second line", CliErrors.Clean("first line\r\n  second line"));
+    }
+
+    [Fact]
+    public void LibraryMessagesNameProperties_TheCliNamesItsFlags()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new ReorderOptions { Interval = 0 }.Validate());
+        Assert.StartsWith("ReorderOptions.Interval must be > 0.", e.Message, StringComparison.Ordinal);
+        Assert.Equal("--reorder-interval must be > 0.", CliErrors.Message(e));
+        Assert.Equal("Set --context to 512 or less.", CliErrors.Clean("Set ExtractionOptions.ContextLength to 512 or less."));
+        Assert.Equal("Pass --resume to continue it, --overwrite to replace it. Start fresh (without --resume).",
+            CliErrors.Clean("Pass resume: true to continue it, overwrite: true to replace it. Start fresh (resume: false)."));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class RunFolderProtectionTests
         Assert.Contains(RunFolder.Sae, before.Keys);
         var e = Assert.Throws<IOException>(() => TrainRun.Execute(Source(), Config() with { Training = Config().Training with { Seed = 7 } }, dir));
         Assert.Contains("already holds a training run", e.Message);
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("overwrite: true", e.Message);   // the library names the argument; the CLI says --overwrite
         AssertUnchanged(before, dir);
     }
 

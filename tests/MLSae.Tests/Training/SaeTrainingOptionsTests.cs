@@ -9,7 +9,7 @@ public class SaeTrainingOptionsTests
     [Fact]
     public void PartialJsonKeepsDefaultsForMissingOptions()
     {
-        var o = JsonSerializer.Deserialize<SaeTrainingOptions>("""{ "Architecture": "TopK", "K": 64 }""", SaeTrainer.JsonOptions);
+        var o = JsonSerializer.Deserialize<SaeTrainingOptions>("""{ "Architecture": "TopK", "K": 64 }""", SaeTrainer.JsonOptions)!;
         Assert.Equal(SaeArchitecture.TopK, o.Architecture);
         Assert.Equal(64, o.K);
         Assert.Equal(SaeTrainingDefaults.LearningRate, o.LearningRate);
@@ -21,7 +21,7 @@ public class SaeTrainingOptionsTests
     public void RoundTripsThroughJson()
     {
         var o = new SaeTrainingOptions { Architecture = SaeArchitecture.JumpReLU, TargetL0 = 12, LearningRateSchedule = LearningRateSchedule.Cosine, Tokens = 1_000_000 };
-        var back = JsonSerializer.Deserialize<SaeTrainingOptions>(JsonSerializer.Serialize(o, SaeTrainer.JsonOptions), SaeTrainer.JsonOptions);
+        var back = JsonSerializer.Deserialize<SaeTrainingOptions>(JsonSerializer.Serialize(o, SaeTrainer.JsonOptions), SaeTrainer.JsonOptions)!;
         Assert.Equal(o, back);
         Assert.Equal((1_000_000 + 4095) / 4096, back.ResolveSteps());
     }

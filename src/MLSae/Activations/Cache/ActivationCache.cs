@@ -39,7 +39,7 @@ public sealed class ActivationCache : IActivationSource, IDisposable
         var dir = Path.GetFullPath(directory);
         var m = ActivationCacheManifest.Load(dir);
         if (!m.Complete && !allowIncomplete)
-            throw new InvalidOperationException($"The activation cache '{dir}' is incomplete: extraction stopped after {m.Shards.Count} shards ({m.TotalRows} rows). Finish it by running the same `mlsae extract` command with --resume.");
+            throw new InvalidOperationException($"The activation cache '{dir}' is incomplete: extraction stopped after {m.Shards.Count} shards ({m.TotalRows} rows). Finish it by extracting again with ActivationCacheWriterOptions.Resume.");
         int es = m.ElementType.ElementSize();
         foreach (var s in m.Shards)
         {
@@ -141,7 +141,7 @@ public sealed class ActivationCache : IActivationSource, IDisposable
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
                 var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
                 if (!string.Equals(hash, f.Sha256, StringComparison.OrdinalIgnoreCase))
-                    throw new InvalidDataException($"Shard {s.Index} file '{path}' is corrupt: its SHA-256 is {hash}, manifest.json expects {f.Sha256}. Extract again with --overwrite.");
+                    throw new InvalidDataException($"Shard {s.Index} file '{path}' is corrupt: its SHA-256 is {hash}, manifest.json expects {f.Sha256}. Extract again with ActivationCacheWriterOptions.Overwrite.");
                 done += f.Bytes;
                 progress?.Report(new ProgressInfo(done, total, "bytes", f.File));
             }
@@ -210,8 +210,8 @@ public sealed class ActivationCache : IActivationSource, IDisposable
     static void Expect(string dir, int shard, ActivationCacheFile f, long bytes, string why)
     {
         if (f.Bytes != bytes)
-            throw new InvalidDataException($"manifest.json in '{dir}' lists shard {shard} file '{f.File}' with {f.Bytes} bytes, but {why} = {bytes}. The manifest is damaged: extract again with --overwrite.");
-        CheckFile(dir, f, shard, "Extract again with --overwrite.");
+            throw new InvalidDataException($"manifest.json in '{dir}' lists shard {shard} file '{f.File}' with {f.Bytes} bytes, but {why} = {bytes}. The manifest is damaged: extract again with ActivationCacheWriterOptions.Overwrite.");
+        CheckFile(dir, f, shard, "Extract again with ActivationCacheWriterOptions.Overwrite.");
     }
 
     /// <summary>Throws when a listed shard file is missing or its length differs from the manifest.</summary>

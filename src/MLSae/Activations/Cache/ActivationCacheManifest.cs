@@ -82,17 +82,17 @@ public sealed class ActivationCacheManifest
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{path}' is not valid JSON ({e.Message}). The cache is damaged: extract again with --overwrite.", e);
+            throw new InvalidDataException($"'{path}' is not valid JSON ({e.Message}). The cache is damaged: extract again with ActivationCacheWriterOptions.Overwrite.", e);
         }
         if (m is null)
-            throw new InvalidDataException($"'{path}' is empty (JSON null). The cache is damaged: extract again with --overwrite.");
+            throw new InvalidDataException($"'{path}' is empty (JSON null). The cache is damaged: extract again with ActivationCacheWriterOptions.Overwrite.");
         m.Validate(path);
         return m;
     }
 
     void Validate(string path)
     {
-        string Bad(string what) => $"'{path}' is not a valid activation cache manifest: {what}. The cache is damaged: extract again with --overwrite.";
+        string Bad(string what) => $"'{path}' is not a valid activation cache manifest: {what}. The cache is damaged: extract again with ActivationCacheWriterOptions.Overwrite.";
         if (Format != ActivationCacheDefaults.FormatName)
             throw new InvalidDataException(Bad($"format is '{Format}', expected '{ActivationCacheDefaults.FormatName}'"));
         if (FormatVersion != ActivationCacheDefaults.FormatVersion)

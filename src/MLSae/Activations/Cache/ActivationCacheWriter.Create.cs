@@ -45,7 +45,7 @@ public sealed partial class ActivationCacheWriter
             var existing = LoadForResume(dir);
             var mismatch = Difference(existing, options, sources);
             if (mismatch is not null)
-                throw new IOException($"'{dir}' holds a different activation cache: {mismatch}. Pass --overwrite (ActivationCacheWriterOptions.Overwrite) to replace it, or choose another --out folder.");
+                throw new IOException($"'{dir}' holds a different activation cache: {mismatch}. Pass ActivationCacheWriterOptions.Overwrite to replace it, or choose another folder.");
             RemoveUnlisted(dir, existing);
             CheckListedShards(dir, existing);
             if (options.Metadata is not null) existing.Metadata = new(options.Metadata);
@@ -62,8 +62,8 @@ public sealed partial class ActivationCacheWriter
         {
             var what = File.Exists(manifestPath) ? DescribeExisting(dir) : "leftover activation cache files without a manifest";
             if (options.Resume)
-                throw new IOException($"'{dir}' holds {what}: there is nothing to resume. Pass --overwrite (ActivationCacheWriterOptions.Overwrite) to start again.");
-            throw new IOException($"'{dir}' already holds {what}. Pass --resume (ActivationCacheWriterOptions.Resume) to continue it or --overwrite (ActivationCacheWriterOptions.Overwrite) to replace it.");
+                throw new IOException($"'{dir}' holds {what}: there is nothing to resume. Pass ActivationCacheWriterOptions.Overwrite to start again.");
+            throw new IOException($"'{dir}' already holds {what}. Pass ActivationCacheWriterOptions.Resume to continue it or ActivationCacheWriterOptions.Overwrite to replace it.");
         }
         foreach (var n in names) File.Delete(Path.Combine(dir, n!));
 
@@ -94,7 +94,7 @@ public sealed partial class ActivationCacheWriter
         if (o.RowsPerShard <= 0) throw new ArgumentException($"ActivationCacheWriterOptions.RowsPerShard must be > 0, not {o.RowsPerShard}.", nameof(o));
         if (o.Context <= 0) throw new ArgumentException($"ActivationCacheWriterOptions.Context must be > 0, not {o.Context}.", nameof(o));
         if (!Enum.IsDefined(o.DType)) throw new ArgumentException($"Unknown dtype {o.DType}.", nameof(o));
-        if (o.Resume && o.Overwrite) throw new ArgumentException("Pass either --resume or --overwrite, not both.", nameof(o));
+        if (o.Resume && o.Overwrite) throw new ArgumentException("Pass either ActivationCacheWriterOptions.Resume or ActivationCacheWriterOptions.Overwrite, not both.", nameof(o));
     }
 
     static ActivationCacheManifest LoadForResume(string dir)
@@ -102,7 +102,7 @@ public sealed partial class ActivationCacheWriter
         try { return ActivationCacheManifest.Load(dir); }
         catch (InvalidDataException e)
         {
-            throw new IOException($"Cannot resume the activation cache in '{dir}': {e.Message} Pass --overwrite to start again.", e);
+            throw new IOException($"Cannot resume the activation cache in '{dir}': {e.Message} Pass ActivationCacheWriterOptions.Overwrite to start again.", e);
         }
     }
 
@@ -150,6 +150,6 @@ public sealed partial class ActivationCacheWriter
     {
         foreach (var s in m.Shards)
             foreach (var f in s.Files)
-                ActivationCache.CheckFile(dir, f, s.Index, "Pass --overwrite to start again.");
+                ActivationCache.CheckFile(dir, f, s.Index, "Pass ActivationCacheWriterOptions.Overwrite to start again.");
     }
 }

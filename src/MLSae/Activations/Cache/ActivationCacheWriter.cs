@@ -115,7 +115,7 @@ public sealed partial class ActivationCacheWriter : IDisposable
         }
         if (rows == 0) return;
         if (WasAlreadyComplete)
-            throw new InvalidOperationException($"The activation cache '{_dir}' was already complete with {_manifest.TotalRows} rows, but the input produced more. The input changed since the cache was written: extract again with --overwrite.");
+            throw new InvalidOperationException($"The activation cache '{_dir}' was already complete with {_manifest.TotalRows} rows, but the input produced more. The input changed since the cache was written: extract again with ActivationCacheWriterOptions.Overwrite.");
 
         try
         {
@@ -137,7 +137,7 @@ public sealed partial class ActivationCacheWriter : IDisposable
         {
             Fail();
             if (e is IOException io && IsDiskFull(io))
-                throw new IOException($"Disk full while writing shard {_manifest.Shards.Count} of the activation cache '{_dir}'. The {_manifest.Shards.Count} shards listed in manifest.json ({_manifest.TotalRows} rows) are intact and nothing half-written was kept; free space and run again with --resume.", e);
+                throw new IOException($"Disk full while writing shard {_manifest.Shards.Count} of the activation cache '{_dir}'. The {_manifest.Shards.Count} shards listed in manifest.json ({_manifest.TotalRows} rows) are intact and nothing half-written was kept; free space and run again with ActivationCacheWriterOptions.Resume.", e);
             throw;
         }
     }
@@ -152,7 +152,7 @@ public sealed partial class ActivationCacheWriter : IDisposable
         if (_failed) throw new InvalidOperationException($"A previous write to the activation cache '{_dir}' failed; create a new writer with resume to continue.");
         if (_completed) return _manifest;
         if (_skip > 0)
-            throw new InvalidOperationException($"The activation cache '{_dir}' already held {ResumedRows} rows but the resumed input produced only {ResumedRows - _skip}. The input changed since the cache was written: extract again with --overwrite.");
+            throw new InvalidOperationException($"The activation cache '{_dir}' already held {ResumedRows} rows but the resumed input produced only {ResumedRows - _skip}. The input changed since the cache was written: extract again with ActivationCacheWriterOptions.Overwrite.");
         if (WasAlreadyComplete)
         {
             _completed = true; // nothing was written; the manifest stays as it was
@@ -168,7 +168,7 @@ public sealed partial class ActivationCacheWriter : IDisposable
         {
             Fail();
             if (e is IOException io && IsDiskFull(io))
-                throw new IOException($"Disk full while finishing the activation cache '{_dir}'. Free space and run again with --resume.", e);
+                throw new IOException($"Disk full while finishing the activation cache '{_dir}'. Free space and run again with ActivationCacheWriterOptions.Resume.", e);
             throw;
         }
         _completed = true;

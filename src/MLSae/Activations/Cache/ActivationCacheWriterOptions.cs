@@ -1,7 +1,7 @@
 namespace MLSae.Activations.Cache;
 
 /// <summary>What an <see cref="ActivationCacheWriter"/> writes and how it treats an existing folder.</summary>
-public readonly record struct ActivationCacheWriterOptions
+public sealed record ActivationCacheWriterOptions
 {
     /// <summary>Options with the defaults of <see cref="ActivationCacheDefaults"/>.</summary>
     public ActivationCacheWriterOptions() { }

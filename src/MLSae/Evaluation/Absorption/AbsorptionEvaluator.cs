@@ -21,7 +21,7 @@ public sealed class AbsorptionEvaluator
     readonly AbsorptionEvaluatorOptions _options;
 
     /// <summary>An evaluator with <paramref name="options"/> (default: SAEBench's settings).</summary>
-    public AbsorptionEvaluator(AbsorptionEvaluatorOptions options = default) => _options = options.Validated();
+    public AbsorptionEvaluator(AbsorptionEvaluatorOptions? options = null) => _options = (options ?? new AbsorptionEvaluatorOptions()).Validated();
 
     /// <summary>The options in force.</summary>
     public AbsorptionEvaluatorOptions Options => _options;

@@ -24,7 +24,7 @@ public static class AbsorptionEvaluatorDefaults
 }
 
 /// <summary>How <see cref="AbsorptionEvaluator"/> builds the first-letter task.</summary>
-public readonly record struct AbsorptionEvaluatorOptions
+public sealed record AbsorptionEvaluatorOptions
 {
     /// <summary>Options with every default applied.</summary>
     public AbsorptionEvaluatorOptions() { }
@@ -52,7 +52,7 @@ public readonly record struct AbsorptionEvaluatorOptions
 
     internal AbsorptionEvaluatorOptions Validated()
     {
-        var o = this == default ? new AbsorptionEvaluatorOptions() : this;
+        var o = this;
         FirstLetterPrompt.CheckTemplate(o.PromptTemplate);
         if (o.IclExamples < 0) throw new ArgumentOutOfRangeException(nameof(IclExamples), o.IclExamples, "In-context examples must be 0 or more.");
         if (o.MaxWords < 0) throw new ArgumentOutOfRangeException(nameof(MaxWords), o.MaxWords, "Max words must be 0 (all) or positive.");

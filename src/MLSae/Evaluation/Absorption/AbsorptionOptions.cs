@@ -18,7 +18,7 @@ public static class AbsorptionDefaults
 }
 
 /// <summary>Thresholds of the first-letter absorption metric.</summary>
-public readonly record struct AbsorptionOptions
+public sealed record AbsorptionOptions
 {
     /// <summary>Options with every default applied.</summary>
     public AbsorptionOptions() { }

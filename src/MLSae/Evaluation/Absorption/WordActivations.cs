@@ -19,11 +19,11 @@ public sealed record WordActivations(IReadOnlyList<FirstLetterWord> Words, float
     /// in-context examples drawn from the word's own split (never the word itself), one prompt per word.
     /// Words whose prompt does not keep them as one token are dropped.
     /// </summary>
-    public static WordActivations Collect(TransformerModel model, string hook, AbsorptionEvaluatorOptions options = default,
+    public static WordActivations Collect(TransformerModel model, string hook, AbsorptionEvaluatorOptions? options = null,
         IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var o = options.Validated();
+        var o = (options ?? new AbsorptionEvaluatorOptions()).Validated();
         var all = FirstLetterVocabulary.FromTokenizer(model.Tokenizer, o.MinWordLength);
         if (all.Count < 2)
             throw new InvalidDataException($"{model.Name}'s vocabulary has {all.Count} single-token lowercase words of at least {o.MinWordLength} letters; first-letter absorption needs many.");

@@ -39,12 +39,12 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
     /// Splices <paramref name="sae"/> into <paramref name="model"/> at <paramref name="hook"/> (a hook
     /// name or tensor, resolved by <see cref="HookResolver"/>) and opens the session.
     /// </summary>
-    public DownstreamPreservationEvaluator(TransformerModel model, string hook, SaeWeights sae, DownstreamPreservationOptions options = default)
+    public DownstreamPreservationEvaluator(TransformerModel model, string hook, SaeWeights sae, DownstreamPreservationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sae);
         _model = model;
-        _options = options.Validated();
+        _options = (options ?? new DownstreamPreservationOptions()).Validated();
         if (_options.ContextLength > model.MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(options), $"Context length {_options.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions).");
         Hook = new HookResolver(model).Resolve(hook);
@@ -55,13 +55,12 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
             new SaeSpliceOptions { ReconstructMaskInput = ReconstructMaskInput });
         try
         {
-            _session = OnnxSessionFactory.Create(spliced.ToByteArray(), _options.Execution);
+            (_session, Provider) = OnnxSessionFactory.Open(spliced.ToByteArray(), _options.Execution);
         }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{e.Message} The model was spliced at '{Hook.Name}' (tensor '{Hook.TensorName}'); check that the SAE (d={sae.InputDim}) was trained on this hook of {model.Name}.", e);
         }
-        Provider = OnnxSessionFactory.LastProvider;
         _inputNames = [.. _session.InputMetadata.Keys];
         _outputNames = [OutputName, OutputName + SaeSuffix, OutputName + AblationSuffix];
         try

@@ -14,7 +14,7 @@ public enum DownstreamModelKind
 }
 
 /// <summary>How <see cref="DownstreamPreservationEvaluator"/> runs.</summary>
-public readonly record struct DownstreamPreservationOptions
+public sealed record DownstreamPreservationOptions
 {
     /// <summary>Creates options with the defaults in <see cref="DownstreamPreservationDefaults"/>.</summary>
     public DownstreamPreservationOptions() { }
@@ -42,7 +42,7 @@ public readonly record struct DownstreamPreservationOptions
 
     internal DownstreamPreservationOptions Validated()
     {
-        var o = this == default ? new DownstreamPreservationOptions() : this;
+        var o = this;
         if (o.ContextLength < 2) throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length must be at least 2 (got {o.ContextLength}).");
         if (o.BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be 0 (automatic) or positive (got {o.BatchSize}).");
         if (o.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), $"Max tokens must be 0 (no limit) or positive (got {o.MaxTokens}).");

@@ -24,7 +24,7 @@ public sealed class ExtractorTextActivations : ITextActivationSource, IDisposabl
     }
 
     /// <summary>Builds an extractor for <paramref name="hook"/> on <paramref name="model"/>.</summary>
-    public static ExtractorTextActivations Create(TransformerModel model, string hook, ExtractionOptions options = default) =>
+    public static ExtractorTextActivations Create(TransformerModel model, string hook, ExtractionOptions? options = null) =>
         new(model, new ActivationExtractor(model, hook, options));
 
     /// <inheritdoc />

@@ -18,7 +18,7 @@ public static class SparseProbingDefaults
 }
 
 /// <summary>Options of sparse probing.</summary>
-public readonly record struct SparseProbingOptions
+public sealed record SparseProbingOptions
 {
     /// <summary>Options with every default applied.</summary>
     public SparseProbingOptions() { }

@@ -35,5 +35,5 @@ public sealed record SparseProbingResult
     /// <summary>k to the mean over tasks of the top-k SAE probe accuracy.</summary>
     public IReadOnlyDictionary<int, double> SaeTopK { get; init; } = new Dictionary<int, double>();
     /// <summary>The options used.</summary>
-    public SparseProbingOptions Options { get; init; }
+    public SparseProbingOptions Options { get; init; } = new();
 }

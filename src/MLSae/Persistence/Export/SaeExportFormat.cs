@@ -14,7 +14,7 @@ public enum SaeExportFormat
 }
 
 /// <summary>Options of <see cref="SaeExporter.Export"/>.</summary>
-public readonly record struct SaeExportOptions
+public sealed record SaeExportOptions
 {
     /// <summary>Replace an existing output (the old one is removed only after the new one is complete).</summary>
     public bool Overwrite { get; init; }

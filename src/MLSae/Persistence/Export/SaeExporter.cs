@@ -15,14 +15,15 @@ namespace MLSae.Persistence.Export;
 public static class SaeExporter
 {
     /// <summary>Writes <paramref name="weights"/> as <paramref name="format"/> to <paramref name="outPath"/> (a folder for saelens and sparsify, a file otherwise).</summary>
-    public static void Export(SaeWeights weights, SaeExportFormat format, string outPath, SaeExportOptions options = default)
+    public static void Export(SaeWeights weights, SaeExportFormat format, string outPath, SaeExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentException.ThrowIfNullOrWhiteSpace(outPath);
+        options ??= new SaeExportOptions();
         var full = Path.GetFullPath(outPath);
         EnsureExpressible(weights, format);
         if ((File.Exists(full) || Directory.Exists(full)) && !options.Overwrite)
-            throw new IOException($"Output '{outPath}' already exists. Choose another path or pass SaeExportOptions.Overwrite (--overwrite).");
+            throw new IOException($"Output '{outPath}' already exists. Choose another path or set SaeExportOptions.Overwrite.");
         switch (format)
         {
             case SaeExportFormat.SaeLens:
@@ -64,9 +65,9 @@ public static class SaeExporter
     static string HookPoint(SaeWeights weights, SaeExportOptions options)
     {
         var hook = options.HookPoint ?? weights.Info.HookName
-            ?? throw new ArgumentException("The SAE records no hook name, and sparsify names its folder after the hook point: set SaeExportOptions.HookPoint (--hookpoint).");
+            ?? throw new ArgumentException("The SAE records no hook name, and sparsify names its folder after the hook point: set SaeExportOptions.HookPoint.");
         if (hook.Length == 0 || hook is "." or ".." || hook.IndexOfAny([.. Path.GetInvalidFileNameChars(), '/', '\\']) >= 0)
-            throw new ArgumentException($"Hook point '{hook}' cannot be a folder name; set SaeExportOptions.HookPoint (--hookpoint) to a plain name.");
+            throw new ArgumentException($"Hook point '{hook}' cannot be a folder name; set SaeExportOptions.HookPoint to a plain name.");
         return hook;
     }
 

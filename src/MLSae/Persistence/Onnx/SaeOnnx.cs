@@ -13,7 +13,7 @@ namespace MLSae.Persistence.Onnx;
 public static class SaeOnnx
 {
     /// <summary>Serialises <paramref name="weights"/> as an ONNX model.</summary>
-    public static byte[] Export(SaeWeights weights, SaeOnnxOptions options = default)
+    public static byte[] Export(SaeWeights weights, SaeOnnxOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         options = Normalize(options);
@@ -25,7 +25,7 @@ public static class SaeOnnx
     }
 
     /// <summary>Writes <see cref="Export"/>'s bytes to <paramref name="path"/> atomically.</summary>
-    public static void Save(SaeWeights weights, string path, SaeOnnxOptions options = default) =>
+    public static void Save(SaeWeights weights, string path, SaeOnnxOptions? options = null) =>
         AtomicFile.WriteAllBytes(path, Export(weights, options));
 
     /// <summary>Reads the SAE graph in the ONNX file at <paramref name="path"/>.</summary>
@@ -131,5 +131,5 @@ public static class SaeOnnx
         md.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r
         : throw new InvalidDataException($"{source}: metadata '{key}' is missing or not an integer.");
 
-    static SaeOnnxOptions Normalize(SaeOnnxOptions o) => o == default ? new SaeOnnxOptions() : o;
+    static SaeOnnxOptions Normalize(SaeOnnxOptions? o) => o ?? new SaeOnnxOptions();
 }

@@ -12,7 +12,7 @@ public enum SaeGraphKind
 }
 
 /// <summary>How <see cref="SaeOnnx.Export"/> lays out the graph.</summary>
-public readonly record struct SaeOnnxOptions
+public sealed record SaeOnnxOptions
 {
     /// <summary>Creates options with the defaults in <see cref="SaeOnnxDefaults"/>.</summary>
     public SaeOnnxOptions() { }

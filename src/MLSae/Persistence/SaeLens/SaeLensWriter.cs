@@ -14,7 +14,7 @@ namespace MLSae.Persistence.SaeLens;
 public static partial class SaeLensWriter
 {
     /// <summary>Writes <paramref name="weights"/> into <paramref name="folder"/> (created if needed; files replaced atomically).</summary>
-    public static void Write(SaeWeights weights, string folder, SaeLensWriteOptions options = default)
+    public static void Write(SaeWeights weights, string folder, SaeLensWriteOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         Directory.CreateDirectory(folder);
@@ -34,7 +34,7 @@ public static partial class SaeLensWriter
             new SafeTensorsWriter().Add(SaeLensFiles.SparsityKey, log, [m]).AddMetadata("format", "pt")
                 .Save(Path.Combine(folder, SaeLensFiles.Sparsity));
         }
-        AtomicFile.WriteAllText(Path.Combine(folder, SaeLensFiles.Config), Config(weights, options).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(folder, SaeLensFiles.Config), Config(weights, options ?? new SaeLensWriteOptions()).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     static JsonObject Config(SaeWeights w, SaeLensWriteOptions o)
@@ -102,7 +102,7 @@ public static partial class SaeLensWriter
 }
 
 /// <summary>Training-context fields for cfg.json that <see cref="SaeWeights"/> does not carry.</summary>
-public readonly record struct SaeLensWriteOptions
+public sealed record SaeLensWriteOptions
 {
     /// <summary>Context length of the training sequences, if known.</summary>
     public int? ContextSize { get; init; }

@@ -19,7 +19,7 @@ public enum GptNeoXPositions
 }
 
 /// <summary>What <see cref="GptNeoXOnnxBuilder"/> puts in the graph.</summary>
-public readonly record struct GptNeoXBuildOptions
+public sealed record GptNeoXBuildOptions
 {
     /// <summary>Applies the defaults.</summary>
     public GptNeoXBuildOptions() { }

@@ -21,8 +21,7 @@ public sealed class HubDownloader : IDisposable
     /// <summary>A downloader using <paramref name="options"/> (defaults: the environment, like huggingface_hub).</summary>
     public HubDownloader(HubOptions? options = null)
     {
-        // default(HubOptions) skips the constructor; treat it as the documented defaults.
-        _options = options is { Endpoint: not null, CacheDirectory: not null } o ? o : new HubOptions();
+        _options = options ?? new HubOptions();
         _head = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { Timeout = TimeSpan.FromMinutes(2) };
         _get = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true }) { Timeout = Timeout.InfiniteTimeSpan };
         foreach (var c in new[] { _head, _get }) c.DefaultRequestHeaders.UserAgent.ParseAdd("mlsae/1.0");

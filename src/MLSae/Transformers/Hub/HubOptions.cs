@@ -12,7 +12,7 @@ public static class HubDefaults
 }
 
 /// <summary>Where and how <see cref="HubDownloader"/> fetches files.</summary>
-public readonly record struct HubOptions
+public sealed record HubOptions
 {
     /// <summary>Applies the defaults, reading HF_ENDPOINT, HF_TOKEN and the cache location from the environment like huggingface_hub.</summary>
     public HubOptions()

@@ -6,7 +6,7 @@ using MLSae.Transforms;
 namespace Microsoft.ML;
 
 /// <summary>ML.NET catalog methods for training sparse autoencoders (see <see cref="SaeTrainerEstimator"/>).</summary>
-public static class TrainSaeCatalog
+public static class SaeTrainingCatalog
 {
     /// <summary>
     /// Trains an SAE on <paramref name="inputColumnName"/> (a known-size vector of d floats per row, one row per

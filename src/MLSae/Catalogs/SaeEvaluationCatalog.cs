@@ -25,23 +25,21 @@ public sealed class SaeEvaluationCatalog
     /// Core metrics (reconstruction, shrinkage, sparsity, feature density) of <paramref name="sae"/> on <paramref name="activations"/>;
     /// codes are read in the unit-decoder-row form (f_i ||W_dec[i]||, <see cref="UnitRowSaeForward"/>).
     /// </summary>
-    public SaeMetrics Evaluate(SaeWeights sae, IActivationSource activations, MetricsEvaluatorOptions options = default,
+    public SaeMetrics Evaluate(SaeWeights sae, IActivationSource activations, MetricsEvaluatorOptions? options = null,
         IProgress<ProgressInfo>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(sae);
-        if (options.BatchSize == 0) options = new MetricsEvaluatorOptions();
+        options ??= new MetricsEvaluatorOptions();
         using var forward = new SaeOnnxForward(sae, options.BatchSize);   // ORT's GEMM: the forward is most of the cost
         // Codes in the unit-decoder-row form (SAEBench's convention), so l1 and mean activations do not depend on the decoder's scale.
         return Evaluate(new UnitRowSaeForward(forward, sae), activations, options, progress);
     }
 
     /// <summary>Core metrics of any <see cref="ISaeForward"/> (e.g. an ONNX Runtime scorer), on its codes as given (wrap it in <see cref="UnitRowSaeForward"/> for the unit-row form).</summary>
-    public SaeMetrics Evaluate(ISaeForward sae, IActivationSource activations, MetricsEvaluatorOptions options = default,
+    public SaeMetrics Evaluate(ISaeForward sae, IActivationSource activations, MetricsEvaluatorOptions? options = null,
         IProgress<ProgressInfo>? progress = null)
     {
-        // default(MetricsEvaluatorOptions) has BatchSize 0: treat it as "defaults".
-        if (options.BatchSize == 0) options = new MetricsEvaluatorOptions();
-        return new MetricsEvaluator(options).Evaluate(activations, sae, progress);
+        return new MetricsEvaluator(options ?? new MetricsEvaluatorOptions()).Evaluate(activations, sae, progress);
     }
 
     /// <summary>
@@ -53,18 +51,17 @@ public sealed class SaeEvaluationCatalog
     /// sentence-embedding measure (<see cref="DownstreamPreservationResult.Embedding"/>).
     /// </summary>
     public DownstreamPreservationResult EvaluateDownstream(TransformerModel model, string hook, SaeWeights sae, IEnumerable<TextDocument> texts,
-        DownstreamPreservationOptions options = default, IProgress<ProgressInfo>? progress = null)
+        DownstreamPreservationOptions? options = null, IProgress<ProgressInfo>? progress = null)
     {
         using var evaluator = new DownstreamPreservationEvaluator(model, hook, sae, options);
         return evaluator.Evaluate(texts, progress);
     }
 
     /// <summary>Sparse probing of SAE codes against raw activations on pooled, labelled texts.</summary>
-    public SparseProbingResult EvaluateSparseProbing(PooledProbingData data, SparseProbingOptions options = default,
+    public SparseProbingResult EvaluateSparseProbing(PooledProbingData data, SparseProbingOptions? options = null,
         IProgress<ProgressInfo>? progress = null)
     {
-        if (options.TestFraction == 0) options = new SparseProbingOptions();
-        return new SparseProbingEvaluator(options).Evaluate(data, progress);
+        return new SparseProbingEvaluator(options ?? new SparseProbingOptions()).Evaluate(data, progress);
     }
 
     /// <summary>
@@ -73,7 +70,7 @@ public sealed class SaeEvaluationCatalog
     /// a letter probe, k-sparse main latents and SAEBench's absorption scoring. Put
     /// <see cref="AbsorptionResult.Metrics"/> into <see cref="EvalReport.Absorption"/> for eval.json.
     /// </summary>
-    public AbsorptionResult EvaluateAbsorption(TransformerModel model, string hook, SaeWeights sae, AbsorptionEvaluatorOptions options = default,
+    public AbsorptionResult EvaluateAbsorption(TransformerModel model, string hook, SaeWeights sae, AbsorptionEvaluatorOptions? options = null,
         IProgress<ProgressInfo>? progress = null) =>
         new AbsorptionEvaluator(options).Evaluate(model, hook, sae, null, progress);
 }
