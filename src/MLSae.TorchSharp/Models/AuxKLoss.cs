@@ -13,7 +13,7 @@ static class AuxKLoss
     {
         if (SelectDead(sae, postReluPre, deadFeatureTokens, coefficient) is not var (vals, idx)) return null;
         var codes = zeros_like(postReluPre).scatter(1, idx, nn.functional.relu(vals));
-        return Normalised(mm(codes, sae.W_dec), x, xHat, coefficient);
+        return Normalised(sae.Product(codes, sae.W_dec), x, xHat, coefficient);
     }
 
     /// <summary>

@@ -65,7 +65,8 @@ public class BatchTopKSae : SaeModule
     {
         Tensor pre;
         using (no_grad()) pre = PreActivations(x);
-        var (vals, flatIdx) = SelectAcrossBatch(nn.functional.relu(pre), KeptCount(pre), CandidatesPerToken * K);
+        var (selectedValues, flatIdx) = SelectAcrossBatch(nn.functional.relu(pre), KeptCount(pre), CandidatesPerToken * K);
+        var vals = selectedValues.to(ScalarType.Float32);   // bf16 products: the kernels below read float32
         UpdateThreshold(vals, context);
         var (idx, selected) = SparseCodeKernels.PackRows(flatIdx, vals, pre.shape[0], FeatureCount);
         return (nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, selected)), idx, pre);
@@ -98,7 +99,8 @@ public class BatchTopKSae : SaeModule
     {
         if (context.Step < _thresholdStartStep) return;
         using var _ = no_grad();
-        var positive = kept.detach().masked_select(kept.detach() > 0);
+        var values = kept.detach().to(ScalarType.Float32);
+        var positive = values.masked_select(values > 0);
         if (positive.numel() == 0) return;
         var min = positive.min();
         if (Threshold.item<float>() < 0) Threshold.copy_(min.reshape(1));

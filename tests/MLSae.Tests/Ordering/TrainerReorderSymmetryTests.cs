@@ -62,9 +62,22 @@ public class TrainerReorderSymmetryTests(ITestOutputHelper output)
     [InlineData(SaeArchitecture.TopK, FeatureOrderKey.Importance)]
     [InlineData(SaeArchitecture.BatchTopK, FeatureOrderKey.MeanActivation)]
     [InlineData(SaeArchitecture.BatchTopK, FeatureOrderKey.Importance)]
-    public void ExactReorderingIsASymmetryOfTheTrainer(SaeArchitecture arch, FeatureOrderKey by)
+    public void ExactReorderingIsASymmetryOfTheTrainer(SaeArchitecture arch, FeatureOrderKey by) => AssertSymmetry(arch, by, TrainingPrecision.Fp32);
+
+    /// <summary>
+    /// The same symmetry with bf16 products: the permutation moves float32 parameters and Adam moments, and a bf16 cast
+    /// commutes with it, so reordering must still change nothing beyond the summation order inside a product.
+    /// </summary>
+    [Theory]
+    [InlineData(SaeArchitecture.Standard, FeatureOrderKey.Frequency)]
+    [InlineData(SaeArchitecture.JumpReLU, FeatureOrderKey.Importance)]
+    [InlineData(SaeArchitecture.TopK, FeatureOrderKey.Frequency)]
+    [InlineData(SaeArchitecture.BatchTopK, FeatureOrderKey.Importance)]
+    public void ExactReorderingIsASymmetryOfTheBf16Trainer(SaeArchitecture arch, FeatureOrderKey by) => AssertSymmetry(arch, by, TrainingPrecision.Bf16);
+
+    void AssertSymmetry(SaeArchitecture arch, FeatureOrderKey by, TrainingPrecision precision)
     {
-        var training = Training(arch);
+        var training = Training(arch) with { Precision = precision };
         var baseline = Run(training, Reorder(ReorderStrategyKind.None, by));
         var reordered = Run(training, Reorder(ReorderStrategyKind.Periodic, by));
 
