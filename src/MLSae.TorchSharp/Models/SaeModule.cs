@@ -111,6 +111,31 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     internal Tensor Product(Tensor a, Tensor b) =>
         Precision == TrainingPrecision.Fp32 ? mm(a, b) : mm(ForProduct(a), ForProduct(b)).to(ScalarType.Float32);
 
+    /// <summary>
+    /// The <paramref name="k"/> largest of <paramref name="pre"/> [B, m] per row (values float32, indices), for the sparse path.
+    /// In bf16 the product chooses <paramref name="candidates"/> features per row, and their float32 pre-activations
+    /// W_enc[i] · (x − b_dec) + b_enc[i] (B · candidates · d multiply-adds) choose the k among them: the codes carry
+    /// float32 values, and a tie between bf16-rounded values cannot make the choice depend on the features' order, so
+    /// exact reordering stays a symmetry. <paramref name="candidates"/> must not count entries masked to −∞.
+    /// </summary>
+    internal (Tensor Values, Tensor Indices) SelectTopK(Tensor x, Tensor pre, int k, int candidates)
+    {
+        if (Precision == TrainingPrecision.Fp32 || candidates <= k) return pre.topk(k, dim: -1);
+        var (exact, chosen) = ExactCandidates(x, pre, candidates);
+        var (values, at) = exact.topk(k, dim: -1);
+        return (values, chosen.gather(1, at));
+    }
+
+    /// <summary>The <paramref name="count"/> largest entries of <paramref name="pre"/> per row as float32 pre-activations [B, count] and their features.</summary>
+    internal (Tensor Values, Tensor Indices) ExactCandidates(Tensor x, Tensor pre, int count)
+    {
+        using var _ = no_grad();
+        var (_, chosen) = pre.topk(count, dim: -1);
+        var exact = SparseCodeKernels.Dots((x - b_dec).contiguous(), chosen.contiguous(), W_enc.detach().contiguous())
+            + b_enc.detach().index_select(0, chosen.flatten()).view(chosen.shape);
+        return (exact, chosen);
+    }
+
     /// <summary><paramref name="t"/> in <see cref="ProductType"/>: a differentiable cast, the same tensor when it already is.</summary>
     internal Tensor ForProduct(Tensor t) => t.dtype == ProductType ? t : t.to(ProductType);
 
