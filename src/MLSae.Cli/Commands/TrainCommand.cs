@@ -29,6 +29,7 @@ static class TrainCommand
         var schedule = new Option<string?>("--lr-schedule") { Description = "constant | cosine | linear." };
         var warmup = new Option<long?>("--warmup-steps") { Description = "Learning-rate warm-up steps (default 1000)." };
         var seed = new Option<int?>("--seed") { Description = "Seed (default 42)." };
+        var precision = new Option<string?>("--precision") { Description = "fp32 | bf16: number format of the matrix products (bf16 keeps float32 weights, optimizer state and checkpoints; default fp32)." };
         var reorder = new Option<string?>("--reorder") { Description = "Feature reordering during training: none | once | periodic | adaptive | hybrid." };
         var reorderBy = new Option<string?>("--reorder-by") { Description = "Sort key: frequency | mean-activation | importance." };
         var reorderWarmup = new Option<long?>("--reorder-warmup") { Description = "Steps before the first reorder (default 1000)." };
@@ -43,7 +44,7 @@ static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run folder (run.json, config.json, metrics.csv, checkpoint, feature history, sae.onnx).", Required = true };
         var command = new Command("train", "Train a sparse autoencoder on cached activations.")
         {
-            activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed,
+            activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed, precision,
             reorder, reorderBy, reorderWarmup, reorderInterval, reorderVariance, reorderWindow, reorderState, historyInterval,
             config, resume, overwrite, output,
         };
@@ -75,6 +76,7 @@ static class TrainCommand
                 LearningRateSchedule = CliEnums.Parse(parse.GetValue(schedule), "--lr-schedule", run.Training.LearningRateSchedule),
                 WarmupSteps = parse.GetValue(warmup) ?? run.Training.WarmupSteps,
                 Seed = parse.GetValue(seed) ?? run.Training.Seed,
+                Precision = CliEnums.Parse(parse.GetValue(precision), "--precision", run.Training.Precision),
             };
             CheckOptionFitsArchitecture(parse, o.Architecture, l1, k);
             var r = run.Ordering with

@@ -80,6 +80,7 @@ static partial class CliErrors
         ["SaeTrainingOptions.Tokens"] = "--tokens", ["SaeTrainingOptions.BatchSize"] = "--batch-size",
         ["SaeTrainingOptions.GradientAccumulation"] = "--grad-accum", ["SaeTrainingOptions.LearningRateSchedule"] = "--lr-schedule",
         ["SaeTrainingOptions.WarmupSteps"] = "--warmup-steps", ["SaeTrainingOptions.Seed"] = "--seed",
+        ["SaeTrainingOptions.Precision"] = "--precision",
         ["ActivationCacheWriterOptions.Resume"] = "--resume", ["ActivationCacheWriterOptions.Overwrite"] = "--overwrite",
         ["ActivationCacheWriterOptions.DType"] = "--dtype", ["ActivationCacheWriterOptions.Context"] = "--context",
         ["ActivationCacheWriterOptions.Hook"] = "--hook", ["ActivationCacheWriterOptions.Model"] = "--model",

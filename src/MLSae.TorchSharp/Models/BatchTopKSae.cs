@@ -65,7 +65,9 @@ public class BatchTopKSae : SaeModule
     {
         Tensor pre;
         using (no_grad()) pre = PreActivations(x);
-        var (vals, flatIdx) = SelectAcrossBatch(nn.functional.relu(pre), KeptCount(pre), CandidatesPerToken * K);
+        var (vals, flatIdx) = Precision == TrainingPrecision.Fp32
+            ? SelectAcrossBatch(nn.functional.relu(pre), KeptCount(pre), CandidatesPerToken * K)
+            : SelectAcrossBatchRefined(x, pre);
         UpdateThreshold(vals, context);
         var (idx, selected) = SparseCodeKernels.PackRows(flatIdx, vals, pre.shape[0], FeatureCount);
         return (nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, selected)), idx, pre);
@@ -91,6 +93,27 @@ public class BatchTopKSae : SaeModule
         return (values, row * width + rowFeatures.flatten().index_select(0, candidates));
     }
 
+    /// <summary>
+    /// bf16: each row's <see cref="CandidatesPerToken"/> x k largest bf16 pre-activations are candidates, and the kept ones
+    /// are chosen on their float32 values (as <see cref="SaeModule.SelectTopK"/> does per token), so the codes are float32
+    /// and bf16 ties cannot make the choice depend on feature order. A row with all its candidates kept might hold more:
+    /// then the search runs again with twice the candidates (rare at training sizes; up to all m).
+    /// </summary>
+    (Tensor Values, Tensor FlatIndices) SelectAcrossBatchRefined(Tensor x, Tensor pre)
+    {
+        using var _ = no_grad();
+        long rows = pre.shape[0];
+        int kept = KeptCount(pre);
+        for (int candidates = Math.Min(FeatureCount, CandidatesPerToken * K); ; candidates = Math.Min(FeatureCount, 2 * candidates))
+        {
+            var (exact, chosen) = ExactCandidates(x, pre, candidates);
+            var (values, at) = nn.functional.relu(exact).flatten().topk(Math.Min(kept, (int)exact.numel()));
+            var row = at.div(candidates, rounding_mode: RoundingMode.floor);
+            if (candidates == FeatureCount || bincount(row, minlength: rows).max().item<long>() < candidates)
+                return (values, row * FeatureCount + chosen.flatten().index_select(0, at));
+        }
+    }
+
     int KeptCount(Tensor pre) => (int)Math.Min(K * pre.shape[0], pre.numel());
 
     // Moving average of the smallest kept positive activation, from ThresholdStartStep on.
@@ -98,7 +121,8 @@ public class BatchTopKSae : SaeModule
     {
         if (context.Step < _thresholdStartStep) return;
         using var _ = no_grad();
-        var positive = kept.detach().masked_select(kept.detach() > 0);
+        var values = kept.detach().to(ScalarType.Float32);
+        var positive = values.masked_select(values > 0);
         if (positive.numel() == 0) return;
         var min = positive.min();
         if (Threshold.item<float>() < 0) Threshold.copy_(min.reshape(1));

@@ -64,7 +64,7 @@ public sealed class MatryoshkaSae : BatchTopKSae
         for (int j = 0; j < PrefixSizes.Length; j++)
         {
             int end = PrefixSizes[j];
-            xHat = addmm(xHat, f.narrow(1, start, end - start), W_dec.narrow(0, start, end - start), 1, 1);
+            xHat = AddProduct(xHat, f.narrow(1, start, end - start), W_dec.narrow(0, start, end - start));
             recon = recon + (xHat - x).square().sum(-1).mean() * Weights[j];
             start = end;
         }

@@ -30,7 +30,7 @@ public sealed class OrderedSae : TopKSae
         if (sparse)
         {
             using (no_grad()) pre = PreActivations(x);
-            var (top, idx) = pre.topk(K, dim: -1);
+            var (top, idx) = SelectTopK(x, pre, K, Math.Min(FeatureCount, 2 * K));
             values = nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, top));
             indices = idx;
         }

@@ -50,7 +50,7 @@ public sealed class SaeForward
     {
         using var _ = no_grad();
         if (Codes is { } f)
-            return ((f > 0).sum(dim: 0, type: ScalarType.Float32), f.detach().sum(dim: 0));
+            return ((f > 0).sum(dim: 0, type: ScalarType.Float32), f.dtype == ScalarType.Float32 ? f.detach().sum(dim: 0) : f.detach().sum(dim: 0, type: ScalarType.Float32));
         var idx = CodeIndices!.flatten();
         var vals = CodeValues!.detach().flatten();
         var counts = zeros(featureCount).index_add_(0, idx, (vals > 0).to(ScalarType.Float32), 1);

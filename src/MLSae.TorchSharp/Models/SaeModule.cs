@@ -75,6 +75,16 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     /// </summary>
     public bool SparseKernels { get; set; } = true;
 
+    /// <summary>
+    /// Number format of the matrix products (<see cref="SaeTrainingOptions.Precision"/>). With bf16 the operands are cast
+    /// (differentiably) to bfloat16 for each product and the results widened back where float32 arithmetic follows;
+    /// parameters, their gradients and everything summed stay float32.
+    /// </summary>
+    public TrainingPrecision Precision { get; set; } = TrainingPrecision.Fp32;
+
+    /// <summary>The type the matrix products run in.</summary>
+    public ScalarType ProductType => Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
+
     /// <summary>Whether this forward pass on <paramref name="x"/> takes the sparse path (<see cref="SparseKernels"/>).</summary>
     protected bool UseSparseKernels(Tensor x) => SparseKernels && SparseCodeKernels.Supports(x);
 
@@ -84,11 +94,50 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     /// <summary>Whether decoder rows are kept at unit norm (gradient projection + renormalisation).</summary>
     public virtual bool UnitNormDecoder => true;
 
-    /// <summary>Pre-activations W_enc (x - b_dec) + b_enc, [B, m]; b_dec is folded into the bias so the backward pass needs no [B,d] x [d,m] product for it.</summary>
-    public Tensor PreActivations(Tensor x) => addmm(b_enc - mv(W_enc, b_dec), x, W_enc.t(), 1, 1);
+    /// <summary>
+    /// Pre-activations W_enc (x - b_dec) + b_enc, [B, m], in <see cref="ProductType"/>; b_dec is folded into the bias so the
+    /// backward pass needs no [B,d] x [d,m] product for it.
+    /// </summary>
+    public Tensor PreActivations(Tensor x) => addmm(ForProduct(b_enc - mv(W_enc, b_dec)), ForProduct(x), ForProduct(W_enc).t(), 1, 1);
 
-    /// <summary>x_hat = f W_dec + b_dec for dense codes f [B, m].</summary>
-    public Tensor Decode(Tensor codes) => addmm(b_dec, codes, W_dec, 1, 1);
+    /// <summary>x_hat = f W_dec + b_dec for dense codes f [B, m], float32.</summary>
+    public Tensor Decode(Tensor codes) => AddProduct(b_dec, codes, W_dec);
+
+    /// <summary>input + a b in float32, the product in <see cref="ProductType"/> (bf16: the sum is taken after widening, so b_dec keeps its float32 bits).</summary>
+    internal Tensor AddProduct(Tensor input, Tensor a, Tensor b) =>
+        Precision == TrainingPrecision.Fp32 ? addmm(input, a, b, 1, 1) : input + Product(a, b);
+
+    /// <summary>The float32 result of a b computed in <see cref="ProductType"/>.</summary>
+    internal Tensor Product(Tensor a, Tensor b) =>
+        Precision == TrainingPrecision.Fp32 ? mm(a, b) : mm(ForProduct(a), ForProduct(b)).to(ScalarType.Float32);
+
+    /// <summary>
+    /// The <paramref name="k"/> largest of <paramref name="pre"/> [B, m] per row (values float32, indices), for the sparse path.
+    /// In bf16 the product chooses <paramref name="candidates"/> features per row, and their float32 pre-activations
+    /// W_enc[i] · (x − b_dec) + b_enc[i] (B · candidates · d multiply-adds) choose the k among them: the codes carry
+    /// float32 values, and a tie between bf16-rounded values cannot make the choice depend on the features' order, so
+    /// exact reordering stays a symmetry. <paramref name="candidates"/> must not count entries masked to −∞.
+    /// </summary>
+    internal (Tensor Values, Tensor Indices) SelectTopK(Tensor x, Tensor pre, int k, int candidates)
+    {
+        if (Precision == TrainingPrecision.Fp32 || candidates <= k) return pre.topk(k, dim: -1);
+        var (exact, chosen) = ExactCandidates(x, pre, candidates);
+        var (values, at) = exact.topk(k, dim: -1);
+        return (values, chosen.gather(1, at));
+    }
+
+    /// <summary>The <paramref name="count"/> largest entries of <paramref name="pre"/> per row as float32 pre-activations [B, count] and their features.</summary>
+    internal (Tensor Values, Tensor Indices) ExactCandidates(Tensor x, Tensor pre, int count)
+    {
+        using var _ = no_grad();
+        var (_, chosen) = pre.topk(count, dim: -1);
+        var exact = SparseCodeKernels.Dots((x - b_dec).contiguous(), chosen.contiguous(), W_enc.detach().contiguous())
+            + b_enc.detach().index_select(0, chosen.flatten()).view(chosen.shape);
+        return (exact, chosen);
+    }
+
+    /// <summary><paramref name="t"/> in <see cref="ProductType"/>: a differentiable cast, the same tensor when it already is.</summary>
+    internal Tensor ForProduct(Tensor t) => t.dtype == ProductType ? t : t.to(ProductType);
 
     /// <summary>Forward pass and loss on a (normalised) batch x [B, d].</summary>
     public abstract SaeForward Forward(Tensor x, SaeLossContext context);

@@ -10,6 +10,7 @@ public static class SaeModuleFactory
     public static SaeModule Create(SaeTrainingOptions options, int inputDim, Generator? generator = null)
     {
         var module = Build(options, inputDim, generator);
+        module.Precision = options.Precision;
         SaeInitialization.Apply(module, options);
         return module;
     }

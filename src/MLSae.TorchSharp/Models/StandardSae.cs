@@ -33,11 +33,13 @@ public sealed class StandardSae : SaeModule
         var xHat = Decode(f);
         var recon = (xHat - x).square().sum(-1).mean();
         long batch = x.shape[0];
-        // f >= 0, so |f| = f; summing over the batch first keeps the L1 term O(m) after one reduction.
+        // f >= 0, so |f| = f; summing over the batch first keeps the L1 term O(m) after one reduction (in float32 when f is bf16).
         var l1 = _weighting == L1Weighting.DecoderNorm
-            ? (f.sum(dim: 0) * W_dec.square().sum(1).sqrt()).sum() / batch
-            : f.sum() / batch;
+            ? (SumOverBatch(f) * W_dec.square().sum(1).sqrt()).sum() / batch
+            : (f.dtype == ScalarType.Float32 ? f.sum() : f.sum(type: ScalarType.Float32)) / batch;
         var sparsity = l1 * context.SparsityCoefficient;
         return new SaeForward { Loss = recon + sparsity, ReconstructionLoss = recon, SparsityLoss = sparsity, Reconstruction = xHat, Codes = f };
     }
+
+    static Tensor SumOverBatch(Tensor f) => f.dtype == ScalarType.Float32 ? f.sum(dim: 0) : f.sum(dim: 0, type: ScalarType.Float32);
 }

@@ -52,7 +52,7 @@ public class TopKSae : SaeModule
     {
         Tensor pre;
         using (no_grad()) pre = PreActivations(x);
-        var (top, idx) = pre.topk(K, dim: -1);
+        var (top, idx) = SelectTopK(x, pre, K, Math.Min(FeatureCount, 2 * K));
         // relu after topk equals topk after relu: both keep the same positive values.
         var vals = nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, top));
         var xHat = SparseDecode.Apply(vals, idx, W_dec) + b_dec;

@@ -22,7 +22,7 @@ static class DeadFeatureResampler
         // which input each gets, must not depend on reorders, or exact reordering would stop being a symmetry.
         var byOriginal = sae.OriginalIndex.index_select(0, deadIdx).argsort();
         deadIdx = deadIdx.index_select(0, byOriginal).narrow(0, 0, nDead);
-        var losses = (x - sae.Decode(sae.Encode(x))).square().sum(1).square().to(ScalarType.Float64).data<double>().ToArray();
+        var losses = ReconstructionLosses(sae, x);
         var chosen = SampleWithoutReplacement(losses, nDead, ref rng);
         var inputs = x.index_select(0, tensor(chosen));
         var directions = inputs / inputs.norm(1, keepdim: true).clamp_min(1e-12);
@@ -44,6 +44,16 @@ static class DeadFeatureResampler
             }
         }
         return nDead;
+    }
+
+    // Per-token squared errors, squared, in float32 whatever the training precision: a bf16 decoder product rounds its
+    // output after summing over features in storage order, so its losses (and the sampled inputs) would depend on the order.
+    static double[] ReconstructionLosses(SaeModule sae, Tensor x)
+    {
+        var precision = sae.Precision;
+        sae.Precision = TrainingPrecision.Fp32;
+        try { return (x - sae.Decode(sae.Encode(x))).square().sum(1).square().to(ScalarType.Float64).data<double>().ToArray(); }
+        finally { sae.Precision = precision; }
     }
 
     static long[] SampleWithoutReplacement(double[] weights, int count, ref SplitMix64 rng)

@@ -37,6 +37,7 @@ public static class SaeTrainer
         options.Validate(batches.Dimension);   // everything checked before config.json is written
         TorchSharpRuntime.EnsureLoaded();
         if (options.TuneAllocator) GlibcAllocator.Tune(4L * options.BatchSize * options.ResolveFeatureCount(batches.Dimension));
+        if (options.Precision == TrainingPrecision.Bf16) Bf16ProductProbe.CheckBeforeTraining(batches.Dimension, options.ResolveFeatureCount(batches.Dimension));
         observers ??= [];
         if (runDirectory is not null)
         {

@@ -223,6 +223,8 @@ public sealed record SaeTrainingOptions
     public int CheckpointEvery { get; init; } = SaeTrainingDefaults.CheckpointEvery;
     /// <summary>Seed for initialisation, batch order and resampling.</summary>
     public int Seed { get; init; } = SaeTrainingDefaults.Seed;
+    /// <summary>Number format of the matrix products: float32, or bfloat16 with float32 master weights (see <see cref="TrainingPrecision"/>).</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
     /// <summary>On Linux, keep freed large blocks in the heap (mallopt) so per-step tensors do not page-fault (see README, Troubleshooting: MALLOC_ARENA_MAX).</summary>
     public bool TuneAllocator { get; init; } = true;
 

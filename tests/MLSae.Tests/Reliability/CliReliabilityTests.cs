@@ -83,6 +83,24 @@ public class CliReliabilityTests
         Assert.True(same.Exit == 0, same.ToString());
     }
 
+    [Fact]
+    public void PrecisionReachesTheRunAndCannotChangeOnResume()
+    {
+        var dir = RepoPaths.NewTempDir();
+        var cache = MakeCache(dir: Path.Combine(dir, "cache"));
+        var run = Path.Combine(dir, "run");
+        var trained = RunCli(TrainArgs(cache, run, ConfigFile(dir), "--precision", "bf16"));
+        Assert.True(trained.Exit == 0, trained.ToString());
+        Assert.Equal(MLSae.Training.TrainingPrecision.Bf16, TrainRun.LoadConfig(run).Training.Precision);
+        var before = Snapshot(run);
+        var changed = RunCli("train", "--activations", cache, "--out", run, "--resume", "--precision", "fp32");
+        var refused = AssertOneLineError(changed, "train");
+        Assert.True(refused.Contains("Precision: \"Bf16\" in the run, \"Fp32\" now", StringComparison.Ordinal), refused);
+        AssertUnchanged(before, run);
+        var bad = RunCli(TrainArgs(cache, Path.Combine(dir, "other"), ConfigFile(dir), "--precision", "fp16"));
+        Assert.Contains("--precision 'fp16' is not one of: fp32 | bf16", AssertOneLineError(bad, "train"));
+    }
+
     [Theory]
     [InlineData("--l1", "-1", "--l1 must be a finite number >= 0")]
     [InlineData("--tokens", "-1", "--tokens must be positive")]

@@ -59,14 +59,20 @@ public class SaeTrainerTests
     }
 
     [Theory]
-    [InlineData(SaeArchitecture.Standard)]
-    [InlineData(SaeArchitecture.JumpReLU)]
-    [InlineData(SaeArchitecture.TopK)]
-    [InlineData(SaeArchitecture.BatchTopK)]
-    [InlineData(SaeArchitecture.Matryoshka)]
-    public void KilledBetweenCheckpointsAndResumedEndsBitForBitEqual(SaeArchitecture arch)
+    [InlineData(SaeArchitecture.Standard, TrainingPrecision.Fp32)]
+    [InlineData(SaeArchitecture.JumpReLU, TrainingPrecision.Fp32)]
+    [InlineData(SaeArchitecture.TopK, TrainingPrecision.Fp32)]
+    [InlineData(SaeArchitecture.BatchTopK, TrainingPrecision.Fp32)]
+    [InlineData(SaeArchitecture.Matryoshka, TrainingPrecision.Fp32)]
+    [InlineData(SaeArchitecture.Standard, TrainingPrecision.Bf16)]
+    [InlineData(SaeArchitecture.JumpReLU, TrainingPrecision.Bf16)]
+    [InlineData(SaeArchitecture.TopK, TrainingPrecision.Bf16)]
+    [InlineData(SaeArchitecture.BatchTopK, TrainingPrecision.Bf16)]
+    [InlineData(SaeArchitecture.Matryoshka, TrainingPrecision.Bf16)]
+    [InlineData(SaeArchitecture.Ordered, TrainingPrecision.Bf16)]
+    public void KilledBetweenCheckpointsAndResumedEndsBitForBitEqual(SaeArchitecture arch, TrainingPrecision precision)
     {
-        var o = Small(arch);
+        var o = Small(arch) with { Precision = precision };
         var data = Data();
         var full = new CountingObserver();
         var reference = SaeTrainer.Train(data, o, observers: [full], runDirectory: RepoPaths.NewTempDir());

@@ -25,4 +25,14 @@ public class SaeTrainingOptionsTests
         Assert.Equal(o, back);
         Assert.Equal((1_000_000 + 4095) / 4096, back.ResolveSteps());
     }
+
+    [Fact]
+    public void PrecisionIsReadFromJsonAndAnUnknownOneIsRejectedByName()
+    {
+        var o = JsonSerializer.Deserialize<SaeTrainingOptions>("""{ "Precision": "Bf16" }""", SaeTrainer.JsonOptions);
+        Assert.Equal(TrainingPrecision.Bf16, o.Precision);
+        Assert.Equal(TrainingPrecision.Fp32, new SaeTrainingOptions().Precision);
+        var e = Assert.Throws<ArgumentException>(() => (new SaeTrainingOptions() with { Precision = (TrainingPrecision)7 }).Validate(16));
+        Assert.Contains("SaeTrainingOptions.Precision", e.Message);
+    }
 }

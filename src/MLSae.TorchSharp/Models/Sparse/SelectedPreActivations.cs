@@ -16,10 +16,11 @@ sealed class SelectedPreActivations : SingleTensorFunction<SelectedPreActivation
 
     /// <summary>
     /// Returns <paramref name="selected"/> (the pre-activations at <paramref name="indices"/>, computed without gradient)
-    /// as a tensor whose gradient flows into <paramref name="sae"/>'s W_enc, b_enc and b_dec.
+    /// as a float32 tensor whose gradient flows into <paramref name="sae"/>'s W_enc, b_enc and b_dec. With bf16 products the
+    /// selection and these values come from the bf16 product; the kernels here run in float32 on them (they cost B·k·d).
     /// </summary>
     public static Tensor Apply(SaeModule sae, Tensor x, Tensor indices, Tensor selected) =>
-        apply(x, indices, selected, sae.W_enc, sae.b_enc, sae.b_dec);
+        apply(x, indices, selected.to(ScalarType.Float32), sae.W_enc, sae.b_enc, sae.b_dec);
 
     /// <inheritdoc />
     public override Tensor forward(AutogradContext ctx, params object[] vars)
