@@ -12,6 +12,7 @@ static class BrowserPages
 <div id="errors"></div>
 <section class="panels">
   <div class="panel"><h2>Feature density <small>(log10 firing frequency)</small></h2><svg id="density" width="520" height="170"></svg></div>
+  <div class="panel" id="prefixpanel"><h2>Prefix curves <small>(explained variance with the first n features)</small></h2><svg id="prefix" width="420" height="170"></svg><div id="prefixlegend" class="legend"></div></div>
   <div class="panel"><h2>Search by token</h2>
     <input id="tokensearch" placeholder="a token, e.g. whale" autocomplete="off">
     <div id="tokenresults" class="muted">Features that fire most on a token (estimated from each feature's reservoir of firings).</div></div>
@@ -49,10 +50,14 @@ static class BrowserPages
   <div class="panel"><h2>Activation histogram <small>(when firing, log bins)</small></h2><svg id="hist" width="400" height="140"></svg></div>
   <div class="panel"><h2>Top tokens</h2><table id="toptokens"><thead><tr><th>token</th><th class="num">est. firings</th><th class="num">mean act</th></tr></thead><tbody></tbody></table></div>
   <div class="panel"><h2>Nearest features <small>(decoder cosine)</small></h2><table id="nearest"><thead><tr><th>feature</th><th class="num">cosine</th></tr></thead><tbody></tbody></table></div>
+  <div class="panel" id="logitpanel"><h2>Logit effect <small>(W_dec[i] &middot; W_U)</small></h2><table id="logits"><thead><tr><th>raises</th><th class="num"></th><th>lowers</th><th class="num"></th></tr></thead><tbody></tbody></table></div>
 </section>
 <section><h2>Top activating contexts</h2><div id="top"></div></section>
 <section><h2>Contexts by activation quantile</h2><div id="quantiles"></div></section>
-<section><h2>Frequency over training</h2><svg id="history" width="360" height="120"></svg><div id="moves" class="muted"></div></section>
+<section class="panels">
+  <div class="panel"><h2>Frequency over training</h2><svg id="history" width="360" height="120"></svg></div>
+  <div class="panel"><h2>Position in the order during training</h2><svg id="movechart" width="360" height="120"></svg><div id="moves" class="muted"></div></div>
+</section>
 <script src="assets/common.js"></script>
 <script src="data/index.js"></script>
 <script src="assets/feature.js"></script>

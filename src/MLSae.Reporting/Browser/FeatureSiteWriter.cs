@@ -143,6 +143,24 @@ public static class FeatureSiteWriter
             w.WriteEndArray();
         }
         w.WriteEndArray();
+        w.WriteStartArray("prefixCurves");
+        foreach (var c in data.PrefixCurves)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", c.Name);
+            w.WriteStartArray("points");
+            foreach (var p in c.Points)
+            {
+                w.WriteStartArray();
+                w.WriteNumberValue(p.Features);
+                w.WriteNumberValue(double.IsFinite(p.ExplainedVariance) ? Math.Round(p.ExplainedVariance, 5) : 0);
+                w.WriteNumberValue(Round(p.Mse));
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
         if (data.HistoryTokens is null) w.WriteNull("historyTokens");
         else
         {
@@ -244,6 +262,14 @@ public static class FeatureSiteWriter
         w.WriteEndArray();
         if (f.History is null) w.WriteNull("history");
         else { w.WritePropertyName("history"); WriteFloats(w, f.History); }
+        if (f.Logits is null) w.WriteNull("logits");
+        else
+        {
+            w.WriteStartObject("logits");
+            WriteLogits(w, "top", f.Logits.Top);
+            WriteLogits(w, "bottom", f.Logits.Bottom);
+            w.WriteEndObject();
+        }
         w.WriteStartArray("moves");
         foreach (var mv in f.Moves)
         {
@@ -254,6 +280,20 @@ public static class FeatureSiteWriter
         }
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    static void WriteLogits(Utf8JsonWriter w, string name, TokenLogit[] tokens)
+    {
+        w.WriteStartArray(name);
+        foreach (var t in tokens)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("id", t.TokenId);
+            w.WriteString("text", t.Token);
+            w.WriteNumber("value", Round(t.Value));
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     static void WriteContext(Utf8JsonWriter w, BrowserContext c)

@@ -17,10 +17,11 @@ public static class FeatureBrowserBuilder
 
     /// <summary>
     /// Computes the browser data. <paramref name="decode"/> turns a token id into display text (null: not decodable);
-    /// <paramref name="history"/> is the run's feature history or null.
+    /// <paramref name="history"/> is the run's feature history or null; <paramref name="unembedding"/> (a causal LM's W_U, see
+    /// <see cref="Unembedding.FromModel"/>) adds each feature's logit effect.
     /// </summary>
     public static FeatureBrowserData Build(SaeWeights weights, ActivationCache cache, FeatureEncoder encode, Func<int, string?> decode,
-        FeatureHistory? history, FeatureBrowserOptions? options = null, IProgress<ProgressInfo>? progress = null)
+        FeatureHistory? history, FeatureBrowserOptions? options = null, IProgress<ProgressInfo>? progress = null, Unembedding? unembedding = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(cache);
@@ -57,6 +58,13 @@ public static class FeatureBrowserBuilder
             progress?.Report(new ProgressInfo(first + n, total, "rows", "statistics"));
         }
 
+        var frequency = new double[m];
+        for (int i = 0; i < m; i++) frequency[i] = stats.Frequency(i);
+        IReadOnlyList<PrefixCurve> curves = options.PrefixRows == 0 ? [] : PrefixCurves.Compute(weights, cache,
+            [("as trained", FeatureOrder.Identity(m)), ("frequency", FeatureOrder.SortDescending(frequency)), ("random", FeatureOrder.Random(m, unchecked((int)options.Seed)))],
+            PrefixCurves.LogGrid(m), Math.Min(options.PrefixRows, total), progress);
+        var logits = unembedding is null ? null : LogitEffects.Compute(weights, unembedding, options.LogitTokens, decode);
+
         var norms = DecoderGeometry.Norms(weights);
         var nearest = DecoderGeometry.Nearest(weights, options.Neighbours);
         var contexts = new ContextCollector(cache, options);
@@ -83,11 +91,11 @@ public static class FeatureBrowserBuilder
                 stats.Histogram(i).ToArray(), [.. top[i].Select(c => built[c])],
                 [.. bands[i].Select(q => q.Band with { Samples = [.. q.Contexts.Select(c => built[c])] })],
                 tokens[i], nearest[i], keep is null ? null : [.. keep.Select(s => history!.Frequencies[s][orig])],
-                DecoderGeometry.Moves(weights.Info, i, m));
+                DecoderGeometry.Moves(weights.Info, i, m)) { Logits = logits?[i] };
         }
         return new FeatureBrowserData(cache.Manifest.Model is { Length: > 0 } model ? model : weights.Info.ModelName,
             cache.Manifest.Hook is { Length: > 0 } hook ? hook : weights.Info.HookName, d, total, reports,
-            keep is null ? null : [.. keep.Select(s => history!.Tokens[s])], notes);
+            keep is null ? null : [.. keep.Select(s => history!.Tokens[s])], notes) { PrefixCurves = curves };
     }
 
     /// <summary>Refuses a cache whose width, model or hook differs from what the SAE was trained on.</summary>
