@@ -6,9 +6,9 @@ static class BrowserPages
     public const string Index = """
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MLSae feature browser</title>
-<link rel="stylesheet" href="assets/browser.css"></head>
+<link rel="stylesheet" href="assets/browser.css"><link rel="icon" href="data:,"></head>
 <body>
-<header><h1>MLSae feature browser</h1><div id="meta"></div><div id="notes"></div></header>
+<header><h1>MLSae feature browser</h1><div id="meta"></div><div id="notes"></div><div id="comparelink"></div></header>
 <div id="errors"></div>
 <section class="panels">
   <div class="panel"><h2>Feature density <small>(log10 firing frequency)</small></h2><svg id="density" width="520" height="170"></svg></div>
@@ -40,7 +40,7 @@ static class BrowserPages
     public const string Feature = """
 <!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>MLSae feature</title>
-<link rel="stylesheet" href="assets/browser.css"></head>
+<link rel="stylesheet" href="assets/browser.css"><link rel="icon" href="data:,"></head>
 <body>
 <header><a href="index.html">&larr; all features</a> <a id="prevf" href="#">previous</a> <a id="nextf" href="#">next</a>
 <h1 id="title">Feature</h1><div id="stats"></div></header>
@@ -61,6 +61,24 @@ static class BrowserPages
 <script src="assets/common.js"></script>
 <script src="data/index.js"></script>
 <script src="assets/feature.js"></script>
+</body></html>
+""";
+
+    public const string Compare = """
+<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>MLSae: two SAEs side by side</title>
+<link rel="stylesheet" href="assets/browser.css"><link rel="icon" href="data:,"></head>
+<body>
+<header><a href="index.html">&larr; features of A</a> <a href="b/index.html">features of B</a>
+<h1>Two SAEs side by side <small>(features matched by decoder cosine)</small></h1><div id="meta"></div><div id="summary" class="muted"></div></header>
+<div id="errors"></div>
+<div class="controls"><button id="prev">&larr;</button><span id="pageinfo"></span><button id="next">&rarr;</button></div>
+<table id="pairs"><thead><tr>
+  <th data-col="0" class="num">A feature</th><th data-col="4" class="num">A frequency</th><th>A top tokens</th><th data-col="2" class="num">cosine</th>
+  <th data-col="1" class="num">B feature</th><th data-col="5" class="num">B frequency</th><th>B top tokens</th></tr></thead><tbody></tbody></table>
+<script src="assets/common.js"></script>
+<script src="data/compare.js"></script>
+<script src="assets/compare.js"></script>
 </body></html>
 """;
 }

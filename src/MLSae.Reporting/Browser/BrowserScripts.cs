@@ -120,6 +120,7 @@ window.MLSAE = window.MLSAE || {};
   document.getElementById("meta").textContent = (D.model || "unknown model") + " \u00B7 " + (D.hook || "unknown hook") + " \u00B7 d = " + D.d + " \u00B7 m = " + D.m +
     " \u00B7 " + D.rows.toLocaleString() + " tokens \u00B7 SAE " + D.sae;
   document.getElementById("notes").textContent = (D.notes || []).join(" ");
+  if (D.comparedWith) { var cl = MLSAE.el("a", { href: "compare.html" }, "side by side with " + D.comparedWith); document.getElementById("comparelink").appendChild(cl); }
 
   // Density histogram of log10 frequency, dead features in their own first bin.
   (function () {

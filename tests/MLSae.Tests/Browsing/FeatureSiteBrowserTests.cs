@@ -66,6 +66,30 @@ public sealed class FeatureSiteBrowserTests
     }
 
     [ChromiumFact]
+    public async Task TheComparePageShowsMatchedFeaturesSideBySideAndOpensTheSecondSaesPages()
+    {
+        int[] order = [7, 2, 9, 0, 4, 1, 8, 3, 6, 5];
+        var (site, data, other) = FeatureSiteTests.WriteComparedSite(order);
+        await using var page = await ChromiumSession.StartAsync();
+        await page.NavigateAsync(HeadlessChromium.FileUrl(Path.Combine(site, "index.html")));
+        await page.WaitForAsync("document.body.hasAttribute('data-ready-ms')");
+        await page.ClickAsync("#comparelink a");
+        await page.WaitForAsync("location.pathname.endsWith('/compare.html') && document.body.hasAttribute('data-ready-ms')");
+        var pairs = (await page.EvaluateAsync("Array.from(document.querySelectorAll('tr.pair')).map(function (r) { return [+r.getAttribute('data-a'), +r.getAttribute('data-b'), r.children[3].textContent]; })"))!.AsArray();
+        Assert.Equal(BrowsingTestData.M, pairs.Count);
+        foreach (var p in pairs) Assert.Equal((p![0]!.GetValue<int>(), "1.000"), (order[p[1]!.GetValue<int>()], p[2]!.GetValue<string>()));
+
+        // Open B's page of A's busiest feature from the table: the same contexts, under B's index.
+        var busiest = data.Features.MaxBy(f => f.Count)!;
+        int j = Array.IndexOf(order, busiest.Index);
+        await page.ClickAsync($"tr.pair[data-a='{busiest.Index}'] a[href='b/feature.html#{j}']");
+        await page.WaitForAsync($"location.pathname.endsWith('/b/feature.html') && document.getElementById('title').textContent.indexOf('Feature {j}') === 0 && document.querySelectorAll('.ctx').length > 0");
+        Assert.Equal(other.Features[j].Top.Length + other.Features[j].Quantiles.Sum(q => q.Samples.Length), await Count(page, "div.ctx"));
+        Assert.Equal(busiest.Top.Select(c => c.Row), other.Features[j].Top.Select(c => c.Row));
+        NoErrors(page, (await page.EvaluateAsync("document.getElementById('errors').textContent"))!.GetValue<string>(), "b/feature.html");
+    }
+
+    [ChromiumFact]
     public async Task AMissingChunkIsReportedOnThePageAndSeenAsAnError()
     {
         // The harness must be able to fail: a deleted chunk gives a failed load and the page's own message.
