@@ -30,10 +30,10 @@ static class BrowseCommand
         var batch = new Option<int>("--batch-size") { Description = "Rows encoded per ONNX Runtime run.", DefaultValueFactory = _ => new FeatureBrowserOptions().BatchSize };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing site folder." };
         var cpu = new Option<bool>("--cpu") { Description = "Do not try CUDA." };
-        var noJson = new Option<bool>("--no-json") { Description = "Leave out the json/ export (data/*.js holds the same JSON); halves the site." };
-        var command = new Command("browse", "Write a static feature browser (open SITE/index.html; no server needed).") { sae, activations, output, top, batch, overwrite, cpu, noJson, compare, serve, port };
+        var json = new Option<bool>("--json") { Description = "Also write the data as plain JSON files under json/ for other tools (data/*.js holds the same JSON behind a one-line prefix); doubles the site." };
+        var command = new Command("browse", "Write a static feature browser (open SITE/index.html; no server needed).") { sae, activations, output, top, batch, overwrite, cpu, json, compare, serve, port };
         command.SetAction(parse => Run(new BrowseRequest(parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output), parse.GetValue(top),
-            parse.GetValue(batch), parse.GetValue(overwrite), parse.GetValue(cpu), !parse.GetValue(noJson), parse.GetValue(compare), parse.GetValue(serve), parse.GetValue(port))));
+            parse.GetValue(batch), parse.GetValue(overwrite), parse.GetValue(cpu), parse.GetValue(json), parse.GetValue(compare), parse.GetValue(serve), parse.GetValue(port))));
         return command;
     }
 

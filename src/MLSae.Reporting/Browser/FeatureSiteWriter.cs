@@ -20,10 +20,11 @@ public static class FeatureSiteWriter
 
     /// <summary>
     /// Writes the site to <paramref name="siteDirectory"/>; refuses an existing path unless <paramref name="overwrite"/>.
-    /// <paramref name="jsonExport"/> false leaves out json/ (the data/*.js files hold the same JSON behind a one-line prefix), halving the size.
+    /// <paramref name="jsonExport"/> adds json/, the same documents as plain JSON files for other tools (the data/*.js files hold
+    /// them behind a one-line prefix); it doubles the site, so it is asked for.
     /// With <paramref name="compare"/>, the second SAE's site goes to b/ and compare.html lists the matched pairs.
     /// </summary>
-    public static void Write(FeatureBrowserData data, string siteDirectory, string saeLabel, bool overwrite = false, bool jsonExport = true, SiteComparison? compare = null)
+    public static void Write(FeatureBrowserData data, string siteDirectory, string saeLabel, bool overwrite = false, bool jsonExport = false, SiteComparison? compare = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         var site = new FeatureSiteContent(data, saeLabel, compare);

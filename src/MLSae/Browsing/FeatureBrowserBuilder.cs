@@ -8,7 +8,8 @@ namespace MLSae.Browsing;
 /// <summary>
 /// Builds <see cref="FeatureBrowserData"/> from an SAE and an activation cache: one streaming pass over every row
 /// (<see cref="FeatureStatisticsCollector"/>), then a second pass over only the rows inside the kept context windows to
-/// get each feature's activation on every shown token (the first pass keeps rows, not codes, so memory stays O(m x k)).
+/// get each feature's activation on every shown token (the first pass keeps rows, not codes, so memory stays O(m x k);
+/// the second computes one feature per window token from the weights, <see cref="SingleFeatureCodes"/>).
 /// </summary>
 public static class FeatureBrowserBuilder
 {
@@ -49,12 +50,19 @@ public static class FeatureBrowserBuilder
         var x = new float[(long)b * d];
         var codes = new float[(long)b * m];
         long total = cache.RowCount;
+        var single = new SingleFeatureCodes(weights);
+        var rowThreshold = single.NeedsRowThreshold ? new float[total] : null;
         for (long first = 0; first < total; first += b)
         {
             int n = (int)Math.Min(b, total - first);
             cache.ReadRows(first, n, x.AsSpan(0, n * d));
             encode(x.AsSpan(0, n * d), n, codes.AsSpan(0, n * m));
             stats.Add(codes, n, first);
+            if (rowThreshold is not null)
+            {
+                long f0 = first;
+                Parallel.For(0, n, r => rowThreshold[f0 + r] = single.RowThreshold(codes.AsSpan(r * m, m)));
+            }
             progress?.Report(new ProgressInfo(first + n, total, "rows", "statistics"));
         }
 
@@ -79,7 +87,7 @@ public static class FeatureBrowserBuilder
             bands[i] = Bands(i, reservoir, options, contexts);
             tokens[i] = TopTokens(cache, reservoir, stats.Count(i), options.TopTokens, decode, tokenIds);
         }
-        var built = contexts.Resolve(encode, m, decode, progress);
+        var built = contexts.Resolve(single, rowThreshold, decode, progress);
 
         int[]? keep = history is null ? null : HistoryPoints(history.Steps.Length);
         var original = weights.Info.OriginalIndices is { } oi && oi.Length == m ? oi : null;

@@ -204,4 +204,29 @@ public sealed class FeatureBrowserBuilderTests
         // With every feature the order does not matter.
         Assert.Equal(data.PrefixCurves[0].Points[^1].ExplainedVariance, data.PrefixCurves[2].Points[^1].ExplainedVariance, 9);
     }
+
+    [Theory]
+    [InlineData(SaeActivation.TopK)]
+    [InlineData(SaeActivation.JumpReLU)]
+    public void EveryWindowTokensActivationMatchesTheFullEncodingForTopKAndJumpReLU(SaeActivation activation)
+    {
+        // The second pass computes one feature per token from the weights (and, for TopK, the row threshold of the first pass).
+        var relu = Sae();
+        float[]? thresholds = activation == SaeActivation.JumpReLU ? [.. Enumerable.Range(0, M).Select(i => 0.05f * i)] : null;
+        var weights = new SaeWeights(activation == SaeActivation.TopK ? SaeArchitecture.TopK : SaeArchitecture.JumpReLU, activation, D, M,
+            relu.EncoderWeights, [.. relu.EncoderBias.Select(b => b + 0.6f)], relu.DecoderWeights, relu.DecoderBias, thresholds, k: activation == SaeActivation.TopK ? 3 : 0) { Info = relu.Info };
+        using var cache = ActivationCache.Open(WriteCache());
+        var (data, codes) = Build(weights, cache);
+        int checkedTokens = 0, zeros = 0;
+        foreach (var f in data.Features)
+            foreach (var c in f.Top.Concat(f.Quantiles.SelectMany(q => q.Samples)))
+                for (int j = 0; j < c.TokenIds.Length; j++)
+                {
+                    float expected = codes[(c.Row - c.Center + j) * M + f.Index];
+                    Assert.Equal(expected, c.Activations[j], 5);
+                    checkedTokens++;
+                    if (expected == 0) zeros++;
+                }
+        Assert.True(checkedTokens > 100 && zeros > 10 && zeros < checkedTokens, $"{checkedTokens} tokens, {zeros} zero: the case must mix firing and silent tokens");
+    }
 }

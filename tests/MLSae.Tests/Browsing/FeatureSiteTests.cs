@@ -23,7 +23,7 @@ public sealed class FeatureSiteTests
             [.. Enumerable.Range(0, 5).Select(s => Enumerable.Range(0, M).Select(i => 0.001f * (i + 1) * (s + 1)).ToArray())]);
         var data = FeatureBrowserBuilder.Build(weights, cache, forward.Encode, Decode, history, SiteOptions);
         site ??= Path.Combine(RepoPaths.NewTempDir("mlsae-browse-site"), "site");
-        FeatureSiteWriter.Write(data, site, "synthetic SAE", compare: compare);
+        FeatureSiteWriter.Write(data, site, "synthetic SAE", jsonExport: true, compare: compare);
         return (site, data);
     }
 
