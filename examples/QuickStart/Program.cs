@@ -1,10 +1,13 @@
-// QuickStart: real English text -> MiniLM layer-3 activations -> a small sparse SAE (the defaults: TopK, k = 32) -> metrics.
+// QuickStart: real English text -> MiniLM layer-3 activations -> a small sparse SAE (the defaults: TopK, k = 32) -> metrics -> a feature browser.
 // Everything it writes goes under ./quickstart-output (or the folder given as the first argument).
 using Microsoft.ML;
 using MLSae.Activations;
 using MLSae.Activations.Cache;
+using MLSae.Browsing;
 using MLSae.Models;
 using MLSae.Ordering;
+using MLSae.Persistence;
+using MLSae.Reporting.Browser;
 using MLSae.Reporting.Plots;
 using MLSae.Runs;
 using MLSae.Training;
@@ -56,4 +59,13 @@ table.AddRow("explained variance", $"{metrics.ExplainedVariance:F3}");
 table.AddRow("L0 (features firing per token)", $"{metrics.L0:F1} of {result.Weights.FeatureCount}");
 AnsiConsole.Write(table);
 AnsiConsole.MarkupLineInterpolated($"tokens evaluated: {metrics.Tokens:N0}; reorders during training: {result.Weights.Info.Permutations.Count}; SAE: {Path.Combine(runDir, "sae.onnx")}");
+
+// 5. A feature browser for the trained SAE: open quickstart-output/site/index.html (no server needed; docs/browser.md).
+//    The run's feature history gives the frequency-over-training sparklines; the same as `mlsae browse --sae run --activations activations --out site`.
+var history = FeatureHistoryFile.Read(Path.Combine(runDir, RunFolder.FeatureHistory));
+var browser = ProgressBars.Run("browse", p => FeatureBrowserBuilder.Build(result.Weights, cache, new SaeCpuForward(result.Weights).Encode,
+    TokenDisplay.For(model.Tokenizer), history, progress: p));
+var siteDir = Path.Combine(outDir, "site");
+FeatureSiteWriter.Write(browser, siteDir, runDir, overwrite: true);
+AnsiConsole.MarkupLineInterpolated($"feature browser: {Path.Combine(siteDir, "index.html")}");
 return metrics.ExplainedVariance > 0.5 ? 0 : 1;

@@ -4,6 +4,7 @@ using MLSae.Activations;
 using MLSae.Activations.Cache;
 using MLSae.Browsing;
 using MLSae.Cli.Rendering;
+using MLSae.Models;
 using MLSae.Onnx;
 using MLSae.Ordering;
 using MLSae.Persistence;
@@ -22,44 +23,68 @@ static class BrowseCommand
     {
         var sae = new Option<string>("--sae") { Description = "The SAE: run folder (its feature_history.bin gives the sparklines), .onnx, ML.NET model zip, SAELens or sparsify folder.", Required = true };
         var activations = new Option<string>("--activations") { Description = "Activation-cache folder (from `mlsae extract`) of the SAE's model and hook.", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder to write the site to (open SITE/index.html in a browser).", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder to write the site to (open SITE/index.html in a browser); not needed with --serve." };
+        var compare = new Option<string>("--compare") { Description = "A second SAE of the same model and hook (e.g. another seed): its features matched to --sae's by decoder cosine, side by side in compare.html; its own pages under b/." };
+        var serve = new Option<bool>("--serve") { Description = "Serve the site on http://127.0.0.1:PORT/ instead of (or as well as) writing it, rendering feature pages when asked for; Ctrl+C stops." };
+        var port = new Option<int>("--port") { Description = "Port for --serve (0: a free one).", DefaultValueFactory = _ => 8777 };
         var top = new Option<int>("--top") { Description = "Top activating contexts per feature.", DefaultValueFactory = _ => new FeatureBrowserOptions().TopContexts };
         var batch = new Option<int>("--batch-size") { Description = "Rows encoded per ONNX Runtime run.", DefaultValueFactory = _ => new FeatureBrowserOptions().BatchSize };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing site folder." };
         var cpu = new Option<bool>("--cpu") { Description = "Do not try CUDA." };
-        var noJson = new Option<bool>("--no-json") { Description = "Leave out the json/ export (data/*.js holds the same JSON); halves the site." };
-        var command = new Command("browse", "Write a static feature browser (open SITE/index.html; no server needed).") { sae, activations, output, top, batch, overwrite, cpu, noJson };
-        command.SetAction(parse => Run(parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output)!, parse.GetValue(top),
-            parse.GetValue(batch), parse.GetValue(overwrite), parse.GetValue(cpu), !parse.GetValue(noJson)));
+        var json = new Option<bool>("--json") { Description = "Also write the data as plain JSON files under json/ for other tools (data/*.js holds the same JSON behind a one-line prefix); doubles the site." };
+        var command = new Command("browse", "Write a static feature browser (open SITE/index.html; no server needed).") { sae, activations, output, top, batch, overwrite, cpu, json, compare, serve, port };
+        command.SetAction(parse => Run(new BrowseRequest(parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output), parse.GetValue(top),
+            parse.GetValue(batch), parse.GetValue(overwrite), parse.GetValue(cpu), parse.GetValue(json), parse.GetValue(compare), parse.GetValue(serve), parse.GetValue(port))));
         return command;
     }
 
-    static int Run(string saePath, string cachePath, string outDir, int top, int batch, bool overwrite, bool cpu, bool json)
+    sealed record BrowseRequest(string Sae, string Cache, string? Out, int Top, int Batch, bool Overwrite, bool Cpu, bool Json, string? Compare, bool Serve, int Port);
+
+    static int Run(BrowseRequest r)
     {
         try
         {
-            if (Directory.Exists(outDir) && !overwrite)
-                throw new IOException($"The site folder '{outDir}' already exists; pass --overwrite to replace it or choose another --out.");
-            var options = new FeatureBrowserOptions { TopContexts = top, BatchSize = batch };
+            if (r.Out is null && !r.Serve) throw new ArgumentException("Pass --out SITE to write the site, or --serve to browse it on localhost.");
+            if (r.Out is not null && Directory.Exists(r.Out) && !r.Overwrite)
+                throw new IOException($"The site folder '{r.Out}' already exists; pass --overwrite to replace it or choose another --out.");
+            if (r.Port is < 0 or > 65535) throw new ArgumentException($"--port must be between 0 and 65535 (got {r.Port}).");
+            var options = new FeatureBrowserOptions { TopContexts = r.Top, BatchSize = r.Batch };
             try { options.Validate(); }
             catch (ArgumentOutOfRangeException e) when (e.ParamName is nameof(FeatureBrowserOptions.TopContexts) or nameof(FeatureBrowserOptions.BatchSize))
             {
                 throw new ArgumentException($"--{(e.ParamName == nameof(FeatureBrowserOptions.TopContexts) ? "top" : "batch-size")} must be positive.", e);
             }
-            if (!Directory.Exists(cachePath))
-                throw new DirectoryNotFoundException($"--activations '{cachePath}' does not exist; pass an activation-cache folder written by `mlsae extract`.");
-            var weights = SaeLoader.Load(saePath);
-            using var cache = ActivationCache.Open(cachePath);
+            if (!Directory.Exists(r.Cache))
+                throw new DirectoryNotFoundException($"--activations '{r.Cache}' does not exist; pass an activation-cache folder written by `mlsae extract`.");
+            var weights = SaeLoader.Load(r.Sae);
+            var other = r.Compare is null ? null : SaeLoader.Load(r.Compare);
+            using var cache = ActivationCache.Open(r.Cache);
             FeatureBrowserBuilder.CheckCompatible(weights, cache);
-            var history = History(saePath);
-            var decode = Decoder(cache);
-            using var scorer = new SaeScorer(weights, new SaeScorerOptions { BatchSize = batch, Execution = new OnnxExecutionOptions { PreferCuda = !cpu } });
+            if (other is not null)
+            {
+                try { FeatureBrowserBuilder.CheckCompatible(other, cache); }
+                catch (ArgumentException e) { throw new ArgumentException($"--compare '{r.Compare}': {e.Message}", e); }
+            }
+            var history = BrowseSources.History(r.Sae);
+            var decode = BrowseSources.Decoder(cache);
+            var unembedding = BrowseSources.Unembedding(cache);
             var clock = Stopwatch.StartNew();
-            var data = ProgressDisplay.Run("browse", progress => FeatureBrowserBuilder.Build(weights, cache, scorer.Encode, decode, history, options, progress));
-            foreach (var note in data.Notes) Console.Error.WriteLine($"note: {note}");
+            var data = Build("browse", weights, cache, decode, history, options, unembedding, r.Batch, r.Cpu);
+            SiteComparison? comparison = null;
+            if (other is not null)
+            {
+                var otherData = Build("browse --compare", other, cache, decode, BrowseSources.History(r.Compare!), options, unembedding, r.Batch, r.Cpu);
+                var matches = ProgressDisplay.Run("match features", _ => FeatureMatching.Compare(weights, other));
+                comparison = new SiteComparison(otherData, Path.GetFullPath(r.Compare!), matches);
+            }
             double computed = clock.Elapsed.TotalSeconds;
-            FeatureSiteWriter.Write(data, outDir, Path.GetFullPath(saePath), overwrite, json);
-            Console.Out.WriteLine($"{weights.FeatureCount:N0} features x {cache.RowCount:N0} tokens: statistics and contexts {computed:F1} s, site written {clock.Elapsed.TotalSeconds - computed:F1} s -> {Path.Combine(Path.GetFullPath(outDir), "index.html")}");
+            var site = new FeatureSiteContent(data, Path.GetFullPath(r.Sae), comparison);
+            if (r.Out is not null)
+            {
+                FeatureSiteWriter.Write(data, r.Out, Path.GetFullPath(r.Sae), r.Overwrite, r.Json, comparison);
+                Console.Out.WriteLine($"{weights.FeatureCount:N0} features x {cache.RowCount:N0} tokens: statistics and contexts {computed:F1} s, site written {clock.Elapsed.TotalSeconds - computed:F1} s -> {Path.Combine(Path.GetFullPath(r.Out), "index.html")}");
+            }
+            if (r.Serve) Serve(site, r.Port);
             return 0;
         }
         catch (Exception e)
@@ -68,31 +93,24 @@ static class BrowseCommand
         }
     }
 
-    /// <summary>The run folder's feature history, or null with one line on stderr saying the sparklines are left out.</summary>
-    static FeatureHistory? History(string saePath)
+    static FeatureBrowserData Build(string label, SaeWeights weights, ActivationCache cache, Func<int, string?> decode, FeatureHistory? history,
+        FeatureBrowserOptions options, Unembedding? unembedding, int batch, bool cpu)
     {
-        var path = Directory.Exists(saePath) ? Path.Combine(saePath, RunFolder.FeatureHistory) : null;
-        if (path is null || !File.Exists(path))
-        {
-            Console.Error.WriteLine($"note: no {RunFolder.FeatureHistory} beside --sae '{saePath}' (train with feature tracking to get one); the frequency-over-training sparklines are left out.");
-            return null;
-        }
-        return FeatureHistoryFile.Read(path);
+        using var scorer = new SaeScorer(weights, new SaeScorerOptions { BatchSize = batch, Execution = new OnnxExecutionOptions { PreferCuda = !cpu } });
+        var data = ProgressDisplay.Run(label, progress => FeatureBrowserBuilder.Build(weights, cache, scorer.Encode, decode, history, options, progress, unembedding));
+        foreach (var note in data.Notes) Console.Error.WriteLine($"note: {note}");
+        return data;
     }
 
-    /// <summary>Token display text through the cache's model tokenizer; when it does not resolve, every token is shown as its id (said once).</summary>
-    static Func<int, string?> Decoder(ActivationCache cache)
+    /// <summary>Serves until Ctrl+C (or standard input closes when it is not a terminal, so a parent process can stop it).</summary>
+    static void Serve(FeatureSiteContent site, int port)
     {
-        if (string.IsNullOrWhiteSpace(cache.Manifest.Model))
-        {
-            Console.Error.WriteLine($"note: the cache '{cache.Directory}' does not name its model; tokens are shown as ids.");
-            return _ => null;
-        }
-        try { return TokenDisplay.For(ModelSources.ResolveTokenizer(cache.Manifest.Model)); }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
-        {
-            Console.Error.WriteLine($"note: the cache's model '{cache.Manifest.Model}' does not resolve here ({e.Message}); tokens are shown as ids.");
-            return _ => null;
-        }
+        using var server = FeatureSiteServer.Start(site, port);
+        using var stop = new ManualResetEventSlim();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Set(); };
+        Console.Out.WriteLine($"serving {server.Address}index.html (Ctrl+C stops)");
+        Console.Out.Flush();
+        if (Console.IsInputRedirected) _ = Task.Run(() => { Console.In.ReadToEnd(); stop.Set(); });
+        stop.Wait();
     }
 }

@@ -19,6 +19,7 @@ th[data-col] { cursor: pointer; user-select: none; } th.sorted-asc::after { cont
 .band { margin-bottom: .8em; }
 svg rect.bar { fill: #d9733b; } svg .axis { font-size: 10px; fill: #666; }
 svg.spark polyline, svg polyline.line { fill: none; stroke: #36c; stroke-width: 1.2; }
+svg polyline.curve { fill: none; stroke-width: 1.5; } .legend span { margin-right: 1em; font-size: 12px; }
 a { color: #1558b0; text-decoration: none; } a:hover { text-decoration: underline; }
 """;
 
@@ -68,6 +69,30 @@ window.MLSAE = window.MLSAE || {};
     var t = MLSAE.svg("title", {}); t.textContent = "EMA frequency: first " + MLSAE.fmt(values[0]) + ", last " + MLSAE.fmt(values[values.length - 1]) + ", max " + MLSAE.fmt(max); s.appendChild(t);
     return s;
   };
+  // Lines over shared axes: series = [{name, points: [[x, y], ...], color}]; xlog: log2 x axis. Ticks at both ends.
+  MLSAE.lines = function (svg, series, opts) {
+    while (svg.firstChild) svg.removeChild(svg.firstChild);
+    var w = +svg.getAttribute("width"), h = +svg.getAttribute("height"), pad = 34, all = [];
+    series.forEach(function (s) { s.points.forEach(function (p) { all.push(p); }); });
+    if (all.length === 0) return;
+    var fx = opts.xlog ? function (x) { return Math.log2(Math.max(1, x)); } : function (x) { return x; };
+    var xs = all.map(function (p) { return fx(p[0]); }), ys = all.map(function (p) { return p[1]; });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = opts.y0 !== undefined ? Math.min(opts.y0, Math.min.apply(null, ys)) : Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    if (x1 === x0) x1 = x0 + 1; if (y1 === y0) y1 = y0 + 1;
+    function X(x) { return pad + (fx(x) - x0) / (x1 - x0) * (w - pad - 6); }
+    function Y(y) { var t = (y - y0) / (y1 - y0); return 4 + (opts.invert ? t : 1 - t) * (h - 22); }
+    series.forEach(function (s) {
+      var pl = MLSAE.svg("polyline", { "class": "curve", stroke: s.color, points: s.points.map(function (p) { return X(p[0]).toFixed(1) + "," + Y(p[1]).toFixed(1); }).join(" ") });
+      var t = MLSAE.svg("title", {}); t.textContent = s.name; pl.appendChild(t); svg.appendChild(pl);
+    });
+    [[x0, "start"], [x1, "end"]].forEach(function (e, k) {
+      var t = MLSAE.svg("text", { "class": "axis", x: k === 0 ? pad : w - 6, y: h - 4, "text-anchor": e[1] });
+      t.textContent = opts.xlabel(opts.xlog ? Math.pow(2, e[0]) : e[0]); svg.appendChild(t);
+    });
+    [[y1, opts.invert ? h - 18 : 12], [y0, opts.invert ? 12 : h - 18]].forEach(function (e) {
+      var t = MLSAE.svg("text", { "class": "axis", x: 0, y: e[1] }); t.textContent = opts.ylabel(e[0]); svg.appendChild(t);
+    });
+  };
   // One context: every token shaded by this feature's activation relative to the feature's max.
   MLSAE.context = function (ctx, maxAct, vocab) {
     var div = MLSAE.el("div", { "class": "ctx" });
@@ -95,6 +120,7 @@ window.MLSAE = window.MLSAE || {};
   document.getElementById("meta").textContent = (D.model || "unknown model") + " \u00B7 " + (D.hook || "unknown hook") + " \u00B7 d = " + D.d + " \u00B7 m = " + D.m +
     " \u00B7 " + D.rows.toLocaleString() + " tokens \u00B7 SAE " + D.sae;
   document.getElementById("notes").textContent = (D.notes || []).join(" ");
+  if (D.comparedWith) { var cl = MLSAE.el("a", { href: "compare.html" }, "side by side with " + D.comparedWith); document.getElementById("comparelink").appendChild(cl); }
 
   // Density histogram of log10 frequency, dead features in their own first bin.
   (function () {
@@ -104,6 +130,17 @@ window.MLSAE = window.MLSAE || {};
       bin: function (i) { return i === 0 ? "dead" : "10^" + (lo + (i - 1) * (hi - lo) / n).toFixed(2) + " .. 10^" + (lo + i * (hi - lo) / n).toFixed(2); },
       ticks: [[0, "dead"], [0.08, "1e-7"], [0.5, "1e-3.5"], [0.96, "1"]]
     });
+  })();
+
+  // Prefix curves: a good order rises fastest (computed on the first rows of the cache).
+  (function () {
+    var curves = D.prefixCurves || [], colors = ["#d9733b", "#36c", "#999"];
+    if (curves.length === 0) { document.getElementById("prefixpanel").style.display = "none"; return; }
+    MLSAE.lines(document.getElementById("prefix"), curves.map(function (c, k) {
+      return { name: c.name, color: colors[k % colors.length], points: c.points.map(function (p) { return [p[0], p[1]]; }) };
+    }), { xlog: true, y0: 0, xlabel: function (x) { return "n = " + Math.round(x); }, ylabel: function (y) { return y.toFixed(2); } });
+    var lg = document.getElementById("prefixlegend");
+    curves.forEach(function (c, k) { var s = MLSAE.el("span", {}, "\u2014 " + c.name); s.style.color = colors[k % colors.length]; lg.appendChild(s); });
   })();
 
   function num(id) { var v = document.getElementById(id).value.trim(); return v === "" ? null : parseFloat(v); }
@@ -217,6 +254,24 @@ window.MLSAE = window.MLSAE || {};
     var hsvg = document.getElementById("history");
     while (hsvg.firstChild) hsvg.removeChild(hsvg.firstChild);
     if (F.history && F.history.length > 1) hsvg.appendChild(MLSAE.spark(F.history, 360, 120)); else hsvg.style.display = "none";
+    var msvg = document.getElementById("movechart");
+    if (F.moves.length > 0) {
+      msvg.style.display = "";
+      // Before the first reorder the feature sat at its original index; position 0 is drawn at the top.
+      var pts = [[0, F.original]].concat(F.moves.map(function (m) { return [m.step, m.position]; }));
+      MLSAE.lines(msvg, [{ name: "position", color: "#36c", points: pts }], { invert: true, y0: 0,
+        xlabel: function (x) { return "step " + Math.round(x); }, ylabel: function (y) { return "#" + Math.round(y); } });
+    } else msvg.style.display = "none";
+    var lb = document.querySelector("#logits tbody"); lb.textContent = "";
+    document.getElementById("logitpanel").style.display = F.logits ? "" : "none";
+    if (F.logits) for (var k = 0; k < Math.max(F.logits.top.length, F.logits.bottom.length); k++) {
+      var tr = MLSAE.el("tr");
+      [F.logits.top[k], F.logits.bottom[k]].forEach(function (t) {
+        tr.appendChild(MLSAE.el("td", { "class": t && t.text === null ? "tok id" : "tok" }, !t ? "" : t.text === null ? "\u27E8" + t.id + "\u27E9" : JSON.stringify(t.text)));
+        tr.appendChild(MLSAE.el("td", { "class": "num" }, t ? MLSAE.fmt(t.value) : ""));
+      });
+      lb.appendChild(tr);
+    }
     document.getElementById("moves").textContent = F.moves.length ? "position after each reorder: " + F.moves.map(function (m) { return "step " + m.step + " \u2192 " + m.position; }).join(", ") : (F.history ? "" : "no feature history in the run folder (see the notes on the index page)");
     var tb = document.querySelector("#toptokens tbody"); tb.textContent = "";
     F.tokens.forEach(function (t) {

@@ -5,7 +5,8 @@ namespace MLSae.Browsing;
 
 /// <summary>
 /// The contexts to show (feature, activating row) and, in <see cref="Resolve"/>, the second pass: every row inside a
-/// kept window is read and encoded once, in row order, and each window takes its feature's activation from it.
+/// kept window is read once, in row order, and each window gets its own feature's code on it (<see cref="SingleFeatureCodes"/>:
+/// one dot product per window token, not a full encoding of the row).
 /// </summary>
 sealed class ContextCollector(ActivationCache cache, FeatureBrowserOptions options)
 {
@@ -18,7 +19,11 @@ sealed class ContextCollector(ActivationCache cache, FeatureBrowserOptions optio
         return _contexts.Count - 1;
     }
 
-    public BrowserContext[] Resolve(FeatureEncoder encode, int m, Func<int, string?> decode, IProgress<ProgressInfo>? progress)
+    /// <summary>
+    /// Reads every window and each token's activation of the window's feature (<paramref name="codes"/>; for TopK,
+    /// <paramref name="rowThreshold"/> holds every cache row's threshold from the streaming pass).
+    /// </summary>
+    public BrowserContext[] Resolve(SingleFeatureCodes codes, float[]? rowThreshold, Func<int, string?> decode, IProgress<ProgressInfo>? progress)
     {
         int before = options.ContextBefore, after = options.ContextAfter, span = before + after + 1;
         var ids = new int[span];
@@ -43,21 +48,23 @@ sealed class ContextCollector(ActivationCache cache, FeatureBrowserOptions optio
 
         var values = new float[_contexts.Count][];
         for (int c = 0; c < windows.Length; c++) values[c] = new float[windows[c].Count];
+        // Rows are read in batches of contiguous runs; each row is centred once and every (context, offset) on it gets one dot product.
         int d = cache.Dimension, batch = options.BatchSize;
         var x = new float[(long)batch * d];
-        var codes = new float[(long)batch * m];
         var batchRows = new List<long>(batch);
+        var firstEntry = new List<int>(batch + 1);
         int e0 = 0;
         while (e0 < entries.Count)
         {
-            // Gather up to `batch` distinct rows, reading contiguous runs in one call.
             batchRows.Clear();
+            firstEntry.Clear();
             int e1 = e0;
             while (e1 < entries.Count && (batchRows.Count < batch || entries[e1].Row == batchRows[^1]))
             {
-                if (batchRows.Count == 0 || entries[e1].Row != batchRows[^1]) batchRows.Add(entries[e1].Row);
+                if (batchRows.Count == 0 || entries[e1].Row != batchRows[^1]) { batchRows.Add(entries[e1].Row); firstEntry.Add(e1); }
                 e1++;
             }
+            firstEntry.Add(e1);
             for (int r = 0; r < batchRows.Count;)
             {
                 int run = 1;
@@ -65,13 +72,17 @@ sealed class ContextCollector(ActivationCache cache, FeatureBrowserOptions optio
                 cache.ReadRows(batchRows[r], run, x.AsSpan(r * d, run * d));
                 r += run;
             }
-            encode(x.AsSpan(0, batchRows.Count * d), batchRows.Count, codes.AsSpan(0, batchRows.Count * m));
-            for (int e = e0, local = -1; e < e1; e++)
+            Parallel.For(0, batchRows.Count, () => new float[d], (local, _, centered) =>
             {
-                if (local < 0 || batchRows[local] != entries[e].Row) local++;
-                var (_, c, off) = entries[e];
-                values[c][off] = codes[(long)local * m + _contexts[c].Feature];
-            }
+                codes.Center(x.AsSpan(local * d, d), centered);
+                float threshold = rowThreshold is null ? 0f : rowThreshold[batchRows[local]];
+                for (int e = firstEntry[local]; e < firstEntry[local + 1]; e++)
+                {
+                    var (_, c, off) = entries[e];
+                    values[c][off] = codes.Code(_contexts[c].Feature, centered, threshold);
+                }
+                return centered;
+            }, _ => { });
             progress?.Report(new ProgressInfo(e1, entries.Count, "window tokens", "contexts"));
             e0 = e1;
         }

@@ -8,7 +8,8 @@ namespace MLSae.Browsing;
 /// <summary>
 /// Builds <see cref="FeatureBrowserData"/> from an SAE and an activation cache: one streaming pass over every row
 /// (<see cref="FeatureStatisticsCollector"/>), then a second pass over only the rows inside the kept context windows to
-/// get each feature's activation on every shown token (the first pass keeps rows, not codes, so memory stays O(m x k)).
+/// get each feature's activation on every shown token (the first pass keeps rows, not codes, so memory stays O(m x k);
+/// the second computes one feature per window token from the weights, <see cref="SingleFeatureCodes"/>).
 /// </summary>
 public static class FeatureBrowserBuilder
 {
@@ -17,10 +18,11 @@ public static class FeatureBrowserBuilder
 
     /// <summary>
     /// Computes the browser data. <paramref name="decode"/> turns a token id into display text (null: not decodable);
-    /// <paramref name="history"/> is the run's feature history or null.
+    /// <paramref name="history"/> is the run's feature history or null; <paramref name="unembedding"/> (a causal LM's W_U, see
+    /// <see cref="Unembedding.FromModel"/>) adds each feature's logit effect.
     /// </summary>
     public static FeatureBrowserData Build(SaeWeights weights, ActivationCache cache, FeatureEncoder encode, Func<int, string?> decode,
-        FeatureHistory? history, FeatureBrowserOptions? options = null, IProgress<ProgressInfo>? progress = null)
+        FeatureHistory? history, FeatureBrowserOptions? options = null, IProgress<ProgressInfo>? progress = null, Unembedding? unembedding = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(cache);
@@ -48,14 +50,28 @@ public static class FeatureBrowserBuilder
         var x = new float[(long)b * d];
         var codes = new float[(long)b * m];
         long total = cache.RowCount;
+        var single = new SingleFeatureCodes(weights);
+        var rowThreshold = single.NeedsRowThreshold ? new float[total] : null;
         for (long first = 0; first < total; first += b)
         {
             int n = (int)Math.Min(b, total - first);
             cache.ReadRows(first, n, x.AsSpan(0, n * d));
             encode(x.AsSpan(0, n * d), n, codes.AsSpan(0, n * m));
             stats.Add(codes, n, first);
+            if (rowThreshold is not null)
+            {
+                long f0 = first;
+                Parallel.For(0, n, r => rowThreshold[f0 + r] = single.RowThreshold(codes.AsSpan(r * m, m)));
+            }
             progress?.Report(new ProgressInfo(first + n, total, "rows", "statistics"));
         }
+
+        var frequency = new double[m];
+        for (int i = 0; i < m; i++) frequency[i] = stats.Frequency(i);
+        IReadOnlyList<PrefixCurve> curves = options.PrefixRows == 0 ? [] : PrefixCurves.Compute(weights, cache,
+            [("as trained", FeatureOrder.Identity(m)), ("frequency", FeatureOrder.SortDescending(frequency)), ("random", FeatureOrder.Random(m, unchecked((int)options.Seed)))],
+            PrefixCurves.LogGrid(m), Math.Min(options.PrefixRows, total), progress);
+        var logits = unembedding is null ? null : LogitEffects.Compute(weights, unembedding, options.LogitTokens, decode);
 
         var norms = DecoderGeometry.Norms(weights);
         var nearest = DecoderGeometry.Nearest(weights, options.Neighbours);
@@ -71,7 +87,7 @@ public static class FeatureBrowserBuilder
             bands[i] = Bands(i, reservoir, options, contexts);
             tokens[i] = TopTokens(cache, reservoir, stats.Count(i), options.TopTokens, decode, tokenIds);
         }
-        var built = contexts.Resolve(encode, m, decode, progress);
+        var built = contexts.Resolve(single, rowThreshold, decode, progress);
 
         int[]? keep = history is null ? null : HistoryPoints(history.Steps.Length);
         var original = weights.Info.OriginalIndices is { } oi && oi.Length == m ? oi : null;
@@ -83,11 +99,11 @@ public static class FeatureBrowserBuilder
                 stats.Histogram(i).ToArray(), [.. top[i].Select(c => built[c])],
                 [.. bands[i].Select(q => q.Band with { Samples = [.. q.Contexts.Select(c => built[c])] })],
                 tokens[i], nearest[i], keep is null ? null : [.. keep.Select(s => history!.Frequencies[s][orig])],
-                DecoderGeometry.Moves(weights.Info, i, m));
+                DecoderGeometry.Moves(weights.Info, i, m)) { Logits = logits?[i] };
         }
         return new FeatureBrowserData(cache.Manifest.Model is { Length: > 0 } model ? model : weights.Info.ModelName,
             cache.Manifest.Hook is { Length: > 0 } hook ? hook : weights.Info.HookName, d, total, reports,
-            keep is null ? null : [.. keep.Select(s => history!.Tokens[s])], notes);
+            keep is null ? null : [.. keep.Select(s => history!.Tokens[s])], notes) { PrefixCurves = curves };
     }
 
     /// <summary>Refuses a cache whose width, model or hook differs from what the SAE was trained on.</summary>

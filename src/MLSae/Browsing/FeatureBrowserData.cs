@@ -8,7 +8,11 @@ namespace MLSae.Browsing;
 /// <param name="Features">One report per feature, by current index.</param>
 /// <param name="HistoryTokens">Training tokens at each feature-history snapshot kept for the sparklines; null without history.</param>
 /// <param name="Notes">Things the user should know (e.g. no feature history), each said once.</param>
-public sealed record FeatureBrowserData(string? Model, string? Hook, int InputDim, long Rows, FeatureReport[] Features, long[]? HistoryTokens, IReadOnlyList<string> Notes);
+public sealed record FeatureBrowserData(string? Model, string? Hook, int InputDim, long Rows, FeatureReport[] Features, long[]? HistoryTokens, IReadOnlyList<string> Notes)
+{
+    /// <summary>Prefix curves of the order as trained, by frequency on the cache, and a random order (empty when left out).</summary>
+    public IReadOnlyList<MLSae.Ordering.PrefixCurve> PrefixCurves { get; init; } = [];
+}
 
 /// <summary>One feature's statistics and examples.</summary>
 /// <param name="Index">Position in the SAE's current order.</param>
@@ -27,7 +31,11 @@ public sealed record FeatureBrowserData(string? Model, string? Hook, int InputDi
 /// <param name="Moves">(training step, position after that reorder) for every reorder applied, oldest first.</param>
 public sealed record FeatureReport(int Index, int OriginalIndex, long Count, double Frequency, double MeanActivation, float MaxActivation,
     float DecoderNorm, int[] Histogram, BrowserContext[] Top, QuantileBand[] Quantiles, TokenCount[] TopTokens, Neighbour[] Nearest,
-    float[]? History, OrderMove[] Moves);
+    float[]? History, OrderMove[] Moves)
+{
+    /// <summary>For causal LMs, the tokens whose logits the decoder direction raises and lowers most (W_dec[i] . W_U); null otherwise.</summary>
+    public LogitEffect? Logits { get; init; }
+}
 
 /// <summary>A window of tokens around an activating row, with this feature's activation on every token.</summary>
 /// <param name="Row">The activating cache row.</param>
@@ -60,3 +68,14 @@ public sealed record Neighbour(int Feature, float Cosine);
 
 /// <summary>Where a feature stood after one reorder.</summary>
 public sealed record OrderMove(long Step, int Position);
+
+/// <summary>The direct logit effect of a feature's decoder row: W_dec[i] . W_U, largest and smallest entries.</summary>
+/// <param name="Top">Tokens it raises most, largest first.</param>
+/// <param name="Bottom">Tokens it lowers most, smallest first.</param>
+public sealed record LogitEffect(TokenLogit[] Top, TokenLogit[] Bottom);
+
+/// <summary>One vocabulary entry of a logit effect.</summary>
+/// <param name="TokenId">Vocabulary id.</param>
+/// <param name="Token">Display text; null when not decodable.</param>
+/// <param name="Value">W_dec[i] . W_U[:, id].</param>
+public sealed record TokenLogit(int TokenId, string? Token, float Value);

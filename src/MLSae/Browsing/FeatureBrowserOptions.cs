@@ -21,8 +21,12 @@ public sealed record FeatureBrowserOptions
     public int TopTokens { get; init; } = 10;
     /// <summary>Rows encoded per batch.</summary>
     public int BatchSize { get; init; } = 1024;
-    /// <summary>Seed of the per-feature reservoir streams.</summary>
+    /// <summary>Seed of the per-feature reservoir streams and of the random order of the prefix curves.</summary>
     public long Seed { get; init; } = 1;
+    /// <summary>Cache rows the index page's prefix curves (as trained / frequency / random) are computed on; 0 leaves them out.</summary>
+    public int PrefixRows { get; init; } = 8192;
+    /// <summary>Tokens listed at each end of a causal LM feature's logit effect (W_dec[i] . W_U).</summary>
+    public int LogitTokens { get; init; } = 10;
 
     /// <summary>Throws naming the first invalid property.</summary>
     public void Validate()
@@ -38,6 +42,8 @@ public sealed record FeatureBrowserOptions
         NonNegative(Neighbours, nameof(Neighbours));
         NonNegative(TopTokens, nameof(TopTokens));
         Positive(BatchSize, nameof(BatchSize));
+        NonNegative(PrefixRows, nameof(PrefixRows));
+        NonNegative(LogitTokens, nameof(LogitTokens));
     }
 }
 

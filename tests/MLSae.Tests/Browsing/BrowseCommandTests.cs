@@ -29,15 +29,29 @@ public sealed class BrowseCommandTests
     {
         var cache = WriteCache();
         var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
-        Assert.Equal(0, Browse("--sae", RunFolderWithSae(history: true), "--activations", cache, "--out", site, "--top", "4", "--cpu"));
+        Assert.Equal(0, Browse("--sae", RunFolderWithSae(history: true), "--activations", cache, "--out", site, "--top", "4", "--cpu", "--json"));
         var index = File.ReadAllText(Path.Combine(site, "json", "index.json"));
         Assert.Contains("\"historyTokens\":[1000,2000,3000]", index);
         Assert.Contains("\"history\":[[0.01,0.02,0.03],", index);   // feature 0's EMA frequency at the three snapshots
 
         var bare = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
-        Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu", "--no-json"));
+        Assert.Equal(0, Browse("--sae", Path.Combine(RunFolderWithSae(history: false), RunFolder.Sae), "--activations", cache, "--out", bare, "--cpu"));
         Assert.Contains("\"history\":null", File.ReadAllText(Path.Combine(bare, "data", "index.js")));
         Assert.False(Directory.Exists(Path.Combine(bare, "json")));
+    }
+
+    [Fact]
+    public void CompareWritesTheSideBySidePageAndTheSecondSaesSite()
+    {
+        var other = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-other"), "sae.onnx");
+        SaeOnnx.Save(PermutedSae([1, 0, 3, 2, 5, 4, 7, 6, 9, 8]), other);
+        var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
+        Assert.Equal(0, Browse("--sae", RunFolderWithSae(history: false), "--compare", other, "--activations", WriteCache(), "--out", site, "--cpu"));
+        foreach (var f in new[] { "compare.html", "assets/compare.js", "data/compare.js", "b/index.html", "b/feature.html", "b/data/chunk-0.js" })
+            Assert.True(File.Exists(Path.Combine(site, f)), f);
+        var compare = File.ReadAllText(Path.Combine(site, "data", "compare.js"));
+        Assert.Contains("\"pairs\":[[0,1,1,true,", compare);   // feature 0 of A is feature 1 of B, cosine 1
+        Assert.Contains("\"comparedWith\":", File.ReadAllText(Path.Combine(site, "data", "index.js")));
     }
 
     /// <summary>mlsae in a fresh process: exit code, stdout, stderr.</summary>
@@ -79,6 +93,10 @@ public sealed class BrowseCommandTests
         Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(model: "other-model"), "--out", Path.Combine(outDir, "b"), "--cpu"));
         Assert.Equal(1, Browse("--sae", run, "--activations", Path.Combine(outDir, "no-cache"), "--out", Path.Combine(outDir, "c"), "--cpu"));
         Assert.Equal(1, Browse("--sae", Path.Combine(outDir, "no-sae"), "--activations", WriteCache(), "--out", Path.Combine(outDir, "d"), "--cpu"));
+        Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(), "--cpu"));   // neither --out nor --serve
+        var narrow = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-narrow"), "sae.onnx");
+        SaeOnnx.Save(new MLSae.Models.SaeWeights(MLSae.Models.SaeArchitecture.Standard, MLSae.Models.SaeActivation.ReLU, 4, 3, new float[12], new float[3], new float[12], new float[4]), narrow);
+        Assert.Equal(1, Browse("--sae", run, "--compare", narrow, "--activations", WriteCache(), "--out", Path.Combine(outDir, "e"), "--cpu"));
         Assert.Empty(Directory.GetFileSystemEntries(outDir));
         var existing = Directory.CreateDirectory(Path.Combine(outDir, "existing")).FullName;
         Assert.Equal(1, Browse("--sae", run, "--activations", WriteCache(), "--out", existing, "--cpu"));

@@ -46,6 +46,21 @@ static class BrowsingTestData
         };
     }
 
+    /// <summary>The SAE of <see cref="Sae"/> with its features permuted: feature j is the original's feature order[j] (encoder, bias and decoder).</summary>
+    public static SaeWeights PermutedSae(int[] order)
+    {
+        var a = Sae();
+        var enc = new float[M * D];
+        var dec = new float[M * D];
+        for (int j = 0; j < M; j++)
+        {
+            // Both are stored feature-major, [m, d].
+            a.EncoderWeights.AsSpan(order[j] * D, D).CopyTo(enc.AsSpan(j * D, D));
+            a.DecoderRow(order[j]).CopyTo(dec.AsSpan(j * D, D));
+        }
+        return new SaeWeights(a.Architecture, a.Activation, D, M, enc, [.. order.Select(i => a.EncoderBias[i])], dec, a.DecoderBias) { Info = a.Info };
+    }
+
     /// <summary>Every code of the cache, computed row by row (the reference the streaming statistics are checked against).</summary>
     public static float[] AllCodes(SaeWeights weights, ActivationCache cache)
     {

@@ -172,4 +172,61 @@ public sealed class FeatureBrowserBuilderTests
             Assert.Equal(a.Features[i].Quantiles.SelectMany(q => q.Samples).Select(c => c.Row), b.Features[i].Quantiles.SelectMany(q => q.Samples).Select(c => c.Row));
         }
     }
+
+    [Fact]
+    public void PrefixCurvesAsTrainedByFrequencyAndRandomMatchADoubleLoop()
+    {
+        using var cache = ActivationCache.Open(WriteCache());
+        var weights = Sae();
+        var (data, codes) = Build(weights, cache);
+        Assert.Equal(["as trained", "frequency", "random"], data.PrefixCurves.Select(c => c.Name));
+        var x = new float[Rows * D];
+        cache.ReadRows(0, Rows, x);
+        double[] mean = [.. Enumerable.Range(0, D).Select(k => Enumerable.Range(0, Rows).Average(r => (double)x[r * D + k]))];
+        double variance = Enumerable.Range(0, Rows).Sum(r => Enumerable.Range(0, D).Sum(k => Math.Pow(x[r * D + k] - mean[k], 2))) / Rows;
+        var byFrequency = Enumerable.Range(0, M).OrderByDescending(i => data.Features[i].Frequency).ThenBy(i => i).ToArray();
+        foreach (var (curve, order) in new[] { (data.PrefixCurves[0], Enumerable.Range(0, M).ToArray()), (data.PrefixCurves[1], byFrequency) })
+        {
+            Assert.Equal(order, curve.Order);
+            foreach (var point in curve.Points)
+            {
+                double err = 0;
+                for (int r = 0; r < Rows; r++)
+                    for (int k = 0; k < D; k++)
+                    {
+                        double xhat = weights.DecoderBias[k];
+                        for (int j = 0; j < point.Features; j++) xhat += (double)codes[r * M + order[j]] * weights.DecoderWeights[order[j] * D + k];
+                        err += Math.Pow(x[r * D + k] - xhat, 2);
+                    }
+                Assert.Equal(1 - err / Rows / variance, point.ExplainedVariance, 6);
+            }
+        }
+        // With every feature the order does not matter.
+        Assert.Equal(data.PrefixCurves[0].Points[^1].ExplainedVariance, data.PrefixCurves[2].Points[^1].ExplainedVariance, 9);
+    }
+
+    [Theory]
+    [InlineData(SaeActivation.TopK)]
+    [InlineData(SaeActivation.JumpReLU)]
+    public void EveryWindowTokensActivationMatchesTheFullEncodingForTopKAndJumpReLU(SaeActivation activation)
+    {
+        // The second pass computes one feature per token from the weights (and, for TopK, the row threshold of the first pass).
+        var relu = Sae();
+        float[]? thresholds = activation == SaeActivation.JumpReLU ? [.. Enumerable.Range(0, M).Select(i => 0.05f * i)] : null;
+        var weights = new SaeWeights(activation == SaeActivation.TopK ? SaeArchitecture.TopK : SaeArchitecture.JumpReLU, activation, D, M,
+            relu.EncoderWeights, [.. relu.EncoderBias.Select(b => b + 0.6f)], relu.DecoderWeights, relu.DecoderBias, thresholds, k: activation == SaeActivation.TopK ? 3 : 0) { Info = relu.Info };
+        using var cache = ActivationCache.Open(WriteCache());
+        var (data, codes) = Build(weights, cache);
+        int checkedTokens = 0, zeros = 0;
+        foreach (var f in data.Features)
+            foreach (var c in f.Top.Concat(f.Quantiles.SelectMany(q => q.Samples)))
+                for (int j = 0; j < c.TokenIds.Length; j++)
+                {
+                    float expected = codes[(c.Row - c.Center + j) * M + f.Index];
+                    Assert.Equal(expected, c.Activations[j], 5);
+                    checkedTokens++;
+                    if (expected == 0) zeros++;
+                }
+        Assert.True(checkedTokens > 100 && zeros > 10 && zeros < checkedTokens, $"{checkedTokens} tokens, {zeros} zero: the case must mix firing and silent tokens");
+    }
 }

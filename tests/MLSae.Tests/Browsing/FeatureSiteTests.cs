@@ -11,7 +11,9 @@ namespace MLSae.Tests.Browsing;
 /// <summary>The static site's files and JSON export, and its refusal to overwrite.</summary>
 public sealed class FeatureSiteTests
 {
-    internal static (string Site, FeatureBrowserData Data) WriteSite(string? site = null)
+    internal static readonly FeatureBrowserOptions SiteOptions = new() { TopContexts = 6, ReservoirSize = 16, ContextBefore = 6, ContextAfter = 3, BatchSize = 64 };
+
+    internal static (string Site, FeatureBrowserData Data) WriteSite(string? site = null, SiteComparison? compare = null)
     {
         var weights = Sae();
         using var cache = ActivationCache.Open(WriteCache());
@@ -19,11 +21,20 @@ public sealed class FeatureSiteTests
         // Five snapshots of a made-up EMA frequency, indexed by original feature index as the tracker writes them.
         var history = new FeatureHistory(M, [100, 200, 300, 400, 500], [1000, 2000, 3000, 4000, 5000], new float[5],
             [.. Enumerable.Range(0, 5).Select(s => Enumerable.Range(0, M).Select(i => 0.001f * (i + 1) * (s + 1)).ToArray())]);
-        var data = FeatureBrowserBuilder.Build(weights, cache, forward.Encode, Decode, history,
-            new FeatureBrowserOptions { TopContexts = 6, ReservoirSize = 16, ContextBefore = 6, ContextAfter = 3, BatchSize = 64 });
+        var data = FeatureBrowserBuilder.Build(weights, cache, forward.Encode, Decode, history, SiteOptions);
         site ??= Path.Combine(RepoPaths.NewTempDir("mlsae-browse-site"), "site");
-        FeatureSiteWriter.Write(data, site, "synthetic SAE");
+        FeatureSiteWriter.Write(data, site, "synthetic SAE", jsonExport: true, compare: compare);
         return (site, data);
+    }
+
+    /// <summary>The site compared with <see cref="PermutedSae"/>(<paramref name="order"/>): B's data built on the same cache.</summary>
+    internal static (string Site, FeatureBrowserData Data, FeatureBrowserData Other) WriteComparedSite(int[] order)
+    {
+        var b = PermutedSae(order);
+        using var cache = ActivationCache.Open(WriteCache());
+        var other = FeatureBrowserBuilder.Build(b, cache, new SaeCpuForward(b, 2).Encode, Decode, null, SiteOptions);
+        var (site, data) = WriteSite(compare: new SiteComparison(other, "permuted SAE", FeatureMatching.Compare(Sae(), b)));
+        return (site, data, other);
     }
 
     [Fact]
