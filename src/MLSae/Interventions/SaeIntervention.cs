@@ -99,6 +99,8 @@ public sealed class SaeIntervention
             int colon = raw.IndexOf(':');
             if (colon <= 0) throw new FormatException($"Edit '{raw}' has no kind; write zero:J, clamp:J=V, clamp-active:J=V, scale:J=S or add:J=A.");
             string kind = raw[..colon].ToLowerInvariant(), rest = raw[(colon + 1)..];
+            if (kind is not ("zero" or "clamp" or "clamp-active" or "scale" or "add"))
+                throw new FormatException($"Edit '{raw}': unknown kind '{kind}'; use zero, clamp, clamp-active, scale or add.");
             int eq = rest.IndexOf('=');
             string latentText = eq < 0 ? rest : rest[..eq];
             if (!int.TryParse(latentText, NumberStyles.None, CultureInfo.InvariantCulture, out int latent))
@@ -116,8 +118,7 @@ public sealed class SaeIntervention
                 "clamp" => LatentEdit.Clamp(latent, value),
                 "clamp-active" => LatentEdit.ClampActive(latent, value),
                 "scale" => LatentEdit.Scale(latent, value),
-                "add" => LatentEdit.Add(latent, value),
-                _ => throw new FormatException($"Edit '{raw}': unknown kind '{kind}'; use zero, clamp, clamp-active, scale or add."),
+                _ => LatentEdit.Add(latent, value),
             });
         }
         return new SaeIntervention(edits);
