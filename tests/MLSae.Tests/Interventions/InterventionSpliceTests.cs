@@ -129,21 +129,7 @@ public class InterventionSpliceTests
         for (int r = 0; r < hook.Length / d; r++)
         {
             var (f, _) = Reference.Forward(sae, hook.AsSpan(r * d, d));
-            var row = new double[d];
-            for (int j = 0; j < d; j++) row[j] = hook[r * d + j];
-            foreach (var e in intervention.Edits)
-            {
-                double fj = f[e.Latent];
-                double edited = e.Kind switch
-                {
-                    LatentEditKind.Zero => 0,
-                    LatentEditKind.Clamp => e.Value,
-                    LatentEditKind.ClampActive => fj > 0 ? e.Value : fj,
-                    LatentEditKind.Scale => e.Value * fj,
-                    _ => fj + e.Value,
-                };
-                for (int j = 0; j < d; j++) row[j] += (edited - fj) * sae.DecoderRow(e.Latent)[j];
-            }
+            var row = Evaluation.Interventions.EditedResidualFor(sae, hook.AsSpan(r * d, d), f, intervention);
             for (int j = 0; j < d; j++) result[r * d + j] = (float)row[j];
         }
         return result;
