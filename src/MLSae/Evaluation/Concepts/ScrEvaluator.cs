@@ -52,11 +52,11 @@ public sealed class ScrEvaluator
             test[k] = rows[..(factor * qTest)];
             train[k] = rows[(factor * qTest)..(factor * (qTest + qTrain))];
         }
-        ConceptProbeTask Task(string name, Func<int[][], int, (int[] Pos, int[] Neg)> pick) =>
+        ConceptProbeTask MakeTask(string name, Func<int[][], int, (int[] Pos, int[] Neg)> pick) =>
             new(name, pick(train, qTrain).Pos, pick(train, qTrain).Neg, pick(test, qTest).Pos, pick(test, qTest).Neg);
-        var taskA = Task(columnA, (s, q) => ([.. s[0][..q], .. s[1][..q]], [.. s[2][..q], .. s[3][..q]]));
-        var taskB = Task(columnB, (s, q) => ([.. s[0][..q], .. s[2][..q]], [.. s[1][..q], .. s[3][..q]]));
-        var biased = Task($"{columnA} x {columnB}", (s, q) => (s[0][..(2 * q)], s[3][..(2 * q)]));
+        var taskA = MakeTask(columnA, (s, q) => ([.. s[0][..q], .. s[1][..q]], [.. s[2][..q], .. s[3][..q]]));
+        var taskB = MakeTask(columnB, (s, q) => ([.. s[0][..q], .. s[2][..q]], [.. s[1][..q], .. s[3][..q]]));
+        var biased = MakeTask($"{columnA} x {columnB}", (s, q) => (s[0][..(2 * q)], s[3][..(2 * q)]));
 
         int steps = 3 + 2 * nValues.Length, done = 0;
         void Step(string what) => progress?.Report(new ProgressInfo(++done, steps, "steps", what));
