@@ -17,6 +17,7 @@ static class CommandCatalog
         TruncateCommand.Create(),
         CompareCommand.Create(),
         EvalCommand.Create(),
+        InterveneCommand.Create(),
         ExperimentCommand.Create(),
         ScoreCommand.Create(),
         BrowseCommand.Create(),

@@ -53,12 +53,14 @@ static class EvalCommand
             sae, activations, output, probeData, labelField, textField, positive, maxTokens, batch, top, seed,
             data, model, hook, downstreamTokens, context, reconstructSpecial, absorption, absorptionWords, json,
         };
+        foreach (var option in EvalConcepts.Options) command.Options.Add(option);
         command.SetAction(parse => Run(new EvalArguments(
             parse.GetValue(sae)!, parse.GetValue(activations)!, parse.GetValue(output),
             parse.GetValue(probeData), parse.GetValue(labelField)!, parse.GetValue(textField)!, parse.GetValue(positive),
             parse.GetValue(maxTokens), parse.GetValue(batch), parse.GetValue(top), parse.GetValue(seed),
             parse.GetValue(data), parse.GetValue(model), parse.GetValue(hook), parse.GetValue(downstreamTokens),
-            parse.GetValue(context), parse.GetValue(reconstructSpecial), parse.GetValue(absorption), parse.GetValue(absorptionWords), parse.GetValue(json))));
+            parse.GetValue(context), parse.GetValue(reconstructSpecial), parse.GetValue(absorption), parse.GetValue(absorptionWords), parse.GetValue(json),
+            EvalConcepts.Read(parse))));
         return command;
     }
 
@@ -66,7 +68,7 @@ static class EvalCommand
         string TextField, string? PositiveClass, long MaxTokens, int BatchSize, int TopExamples, int Seed,
         string? Data = null, string? Model = null, string? Hook = null, long DownstreamTokens = DownstreamPreservationDefaults.MaxTokens,
         int Context = 0, bool ReconstructSpecial = false, bool Absorption = false, int AbsorptionWords = AbsorptionEvaluatorDefaults.MaxWords,
-        bool Json = false);
+        bool Json = false, EvalConcepts.Arguments? Concepts = null);
 
     internal static int Run(EvalArguments a)
     {
@@ -75,6 +77,7 @@ static class EvalCommand
         if (a.TopExamples < 0) return CliErrors.Usage("eval", $"--top-examples must be 0 (no table) or positive (got {a.TopExamples}).");
         if (a.DownstreamTokens < 0) return CliErrors.Usage("eval", $"--downstream-tokens must be 0 (all) or positive (got {a.DownstreamTokens}).");
         if (a.Context < 0) return CliErrors.Usage("eval", $"--context must be positive (got {a.Context}).");
+        if (a.Concepts is { } concepts && EvalConcepts.Problem(concepts) is { } problem) return CliErrors.Usage("eval", problem);
         // With --json, standard output carries only the JSON: everything else Spectre prints goes to standard error.
         var console = AnsiConsole.Console;
         if (a.Json) AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -163,6 +166,8 @@ static class EvalCommand
         else
             AnsiConsole.Write(SummaryTable(report));
         AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
+        if (a.Concepts is { Any: true } concepts)
+            EvalConcepts.Run(concepts, a.Model, a.Hook, a.Sae, weights, cache, outDir, a.TextField);
         return 0;
     }
 

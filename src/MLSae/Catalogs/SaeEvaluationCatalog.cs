@@ -2,6 +2,7 @@ using MLSae.Activations;
 using MLSae.Diagnostics;
 using MLSae.Evaluation;
 using MLSae.Evaluation.Absorption;
+using MLSae.Evaluation.Concepts;
 using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 using MLSae.Models;
@@ -63,6 +64,24 @@ public sealed class SaeEvaluationCatalog
     {
         return new SparseProbingEvaluator(options ?? new SparseProbingOptions()).Evaluate(data, progress);
     }
+
+    /// <summary>
+    /// Spurious correlation removal (SAEBench's SCR) on texts pooled by <see cref="ConceptData.Build"/> with two
+    /// binary label columns (A, B): a probe for A trained where A and B are perfectly correlated, the latents the B
+    /// probe's attribution picks ablated at the hook (SAE error kept), scores per n in scr_dir1/dir2/metric form.
+    /// Write with <see cref="ConceptJsonWriter.WriteScr(string, ScrResult, ConceptRunInfo)"/>.
+    /// </summary>
+    public ScrResult EvaluateScr(ConceptData data, string columnA, string columnB, ScrOptions options = default,
+        IProgress<ProgressInfo>? progress = null) =>
+        new ScrEvaluator(options).Evaluate(data, columnA, columnB, progress);
+
+    /// <summary>
+    /// Targeted probe perturbation (SAEBench's TPP) on texts pooled by <see cref="ConceptData.Build"/> with one
+    /// class column: per class, ablating its latents should hurt its probe and spare the others.
+    /// </summary>
+    public TppResult EvaluateTpp(ConceptData data, string column, TppOptions options = default,
+        IProgress<ProgressInfo>? progress = null) =>
+        new TppEvaluator(options).Evaluate(data, column, progress);
 
     /// <summary>
     /// First-letter feature absorption of <paramref name="sae"/>: single-token words of <paramref name="model"/>'s

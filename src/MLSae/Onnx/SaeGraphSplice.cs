@@ -1,3 +1,4 @@
+using MLSae.Interventions;
 using MLSae.Models;
 using Onnx;
 using DT = Onnx.TensorProto.Types.DataType;
@@ -29,25 +30,38 @@ public static class SaeGraphSplice
         Replace(model, hookTensor, HookReplacement.Zeros, null, options);
 
     /// <summary>
+    /// The model with <paramref name="hookTensor"/>'s consumers reading the hook with <paramref name="intervention"/>
+    /// applied to <paramref name="sae"/>'s latents and the SAE error kept: x + (f' - f) W_dec.
+    /// </summary>
+    public static ModelProto Intervene(ModelProto model, string hookTensor, SaeWeights sae, SaeIntervention intervention, SaeSpliceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        ArgumentNullException.ThrowIfNull(intervention);
+        return Replace(model, hookTensor, HookReplacement.Intervention, sae, options, intervention);
+    }
+
+    /// <summary>
     /// The model with every consumer of <paramref name="hookTensor"/> reading <paramref name="replacement"/>
     /// instead. Graph outputs keep their names; if the hook itself is a graph output it still holds the
     /// computed value (as GPT-NeoX's <c>SpliceHook</c> does).
     /// </summary>
-    public static ModelProto Replace(ModelProto model, string hookTensor, HookReplacement replacement, SaeWeights? sae, SaeSpliceOptions? options = null)
+    public static ModelProto Replace(ModelProto model, string hookTensor, HookReplacement replacement, SaeWeights? sae, SaeSpliceOptions? options = null,
+        SaeIntervention? intervention = null)
     {
         options = Normalize(options);
         var hook = SpliceGraph.Locate(model, hookTensor, options);
-        if (replacement == HookReplacement.SaeReconstruction && sae is null)
-            throw new ArgumentNullException(nameof(sae), "Splicing the SAE reconstruction needs the SAE's weights.");
+        if (replacement != HookReplacement.Zeros && sae is null)
+            throw new ArgumentNullException(nameof(sae), "Splicing the SAE reconstruction or an intervention needs the SAE's weights.");
+        CheckIntervention(replacement, intervention, sae);
         var g = model.Graph;
         foreach (var n in g.Node)
             if (SpliceGraph.SubgraphReads(n, new HashSet<string>(StringComparer.Ordinal) { hookTensor }))
                 throw new NotSupportedException($"Node '{n.Name}' ({n.OpType}) reads hook '{hookTensor}' inside a control-flow subgraph; splicing there is not supported. Pick a hook outside If/Loop/Scan bodies.");
 
-        var added = SpliceGraph.Emit(hook, replacement, sae, options.Prefix, options.ReconstructMaskInput);
+        var added = SpliceGraph.Emit(hook, replacement, sae, options.Prefix, options.ReconstructMaskInput, intervention);
         var result = SpliceGraph.CopyWithoutNodes(g);
         result.Initializer.AddRange(added.Graph.Initializer);
-        if (options.ReconstructMaskInput is { } mask && replacement == HookReplacement.SaeReconstruction)
+        if (options.ReconstructMaskInput is { } mask && UsesMask(replacement))
             result.Input.Add(SpliceGraph.MaskInput(mask, hook));
         if (hook.Producer < 0) result.Node.AddRange(added.Graph.Node);
         for (int i = 0; i < g.Node.Count; i++)
@@ -73,8 +87,9 @@ public static class SaeGraphSplice
         if (branches.Count == 0) throw new ArgumentException("At least one branch is needed.", nameof(branches));
         if (branches.Any(b => string.IsNullOrEmpty(b.Suffix)) || branches.Select(b => b.Suffix).Distinct(StringComparer.Ordinal).Count() != branches.Count)
             throw new ArgumentException($"Branch suffixes must be non-empty and distinct (got {string.Join(", ", branches.Select(b => $"'{b.Suffix}'"))}).", nameof(branches));
-        if (sae is null && branches.Any(b => b.Replacement == HookReplacement.SaeReconstruction))
-            throw new ArgumentNullException(nameof(sae), "A branch splices the SAE reconstruction, which needs the SAE's weights.");
+        if (sae is null && branches.Any(b => b.Replacement != HookReplacement.Zeros))
+            throw new ArgumentNullException(nameof(sae), "A branch splices the SAE reconstruction or an intervention, which needs the SAE's weights.");
+        foreach (var b in branches) CheckIntervention(b.Replacement, b.Intervention, sae);
         var hook = SpliceGraph.Locate(model, hookTensor, options);
         var g = model.Graph;
 
@@ -97,10 +112,10 @@ public static class SaeGraphSplice
                 if (existing.Contains(t + b.Suffix))
                     throw new ArgumentException($"Branch suffix '{b.Suffix}' would rename '{t}' to '{t + b.Suffix}', which the graph already uses; choose another suffix.", nameof(branches));
 
-        var emitted = branches.Select(b => SpliceGraph.Emit(hook, b.Replacement, sae, options.Prefix + b.Suffix, options.ReconstructMaskInput)).ToArray();
+        var emitted = branches.Select(b => SpliceGraph.Emit(hook, b.Replacement, sae, options.Prefix + b.Suffix, options.ReconstructMaskInput, b.Intervention)).ToArray();
         var result = SpliceGraph.CopyWithoutNodes(g);
         foreach (var e in emitted) result.Initializer.AddRange(e.Graph.Initializer);
-        if (options.ReconstructMaskInput is { } mask && branches.Any(b => b.Replacement == HookReplacement.SaeReconstruction))
+        if (options.ReconstructMaskInput is { } mask && branches.Any(b => UsesMask(b.Replacement)))
             result.Input.Add(SpliceGraph.MaskInput(mask, hook));
         if (hook.Producer < 0) foreach (var e in emitted) result.Node.AddRange(e.Graph.Node);
         for (int i = 0; i < g.Node.Count; i++)
@@ -125,6 +140,19 @@ public static class SaeGraphSplice
             }
         }
         return SpliceGraph.Wrap(model, result, hookTensor);
+    }
+
+    static bool UsesMask(HookReplacement r) => r != HookReplacement.Zeros;
+
+    static void CheckIntervention(HookReplacement replacement, SaeIntervention? intervention, SaeWeights? sae)
+    {
+        if (replacement == HookReplacement.Intervention)
+        {
+            if (intervention is null) throw new ArgumentNullException(nameof(intervention), "HookReplacement.Intervention needs the SaeIntervention to apply.");
+            intervention.Validate(sae!.FeatureCount);
+        }
+        else if (intervention is not null)
+            throw new ArgumentException($"An intervention was given for a {replacement} splice; use HookReplacement.Intervention.", nameof(intervention));
     }
 
     static SaeSpliceOptions Normalize(SaeSpliceOptions? o)

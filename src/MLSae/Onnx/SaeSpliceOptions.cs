@@ -7,6 +7,11 @@ public enum HookReplacement
     SaeReconstruction,
     /// <summary>Zeros of the hook's shape (zero ablation).</summary>
     Zeros,
+    /// <summary>
+    /// The hook with edited SAE latents and the SAE error kept: x + (f' - f) W_dec
+    /// (<see cref="MLSae.Interventions.SaeIntervention"/>); an empty intervention is the hook itself.
+    /// </summary>
+    Intervention,
 }
 
 /// <summary>
@@ -15,7 +20,8 @@ public enum HookReplacement
 /// </summary>
 /// <param name="Suffix">Appended to every tensor and output of the copy, e.g. ".sae"; non-empty and unique.</param>
 /// <param name="Replacement">What the copy reads at the hook.</param>
-public readonly record struct SpliceBranch(string Suffix, HookReplacement Replacement);
+/// <param name="Intervention">The latent edits when <paramref name="Replacement"/> is <see cref="HookReplacement.Intervention"/>.</param>
+public readonly record struct SpliceBranch(string Suffix, HookReplacement Replacement, MLSae.Interventions.SaeIntervention? Intervention = null);
 
 /// <summary>How <see cref="SaeGraphSplice"/> edits a graph.</summary>
 public sealed record SaeSpliceOptions
@@ -33,7 +39,7 @@ public sealed record SaeSpliceOptions
     /// Name of an int64 graph input the splice adds, shaped like the hook without its last axis
     /// ([batch, tokens]): where it is 0 the SAE branch keeps the hook's own value, where it is 1 it
     /// reads the reconstruction (SAEBench's <c>exclude_special_tokens_from_reconstruction</c>). Null:
-    /// every position is reconstructed. Zero ablation ignores it (all positions are zeroed).
+    /// every position is reconstructed. Interventions use it the same way (0: the position is not edited). Zero ablation ignores it (all positions are zeroed).
     /// </summary>
     public string? ReconstructMaskInput { get; init; }
 }

@@ -1,3 +1,4 @@
+using MLSae.Interventions;
 using MLSae.Models;
 using MLSae.Persistence.Onnx;
 using Onnx;
@@ -70,7 +71,8 @@ internal static class SpliceGraph
     /// (<see cref="SaeOnnx"/>), renamed; the hook is reshaped to [N, d] with its own last axis, so an
     /// SAE of another width fails in MatMul instead of silently regrouping values.
     /// </summary>
-    public static SpliceNodes Emit(SpliceHook hook, HookReplacement replacement, SaeWeights? sae, string prefix, string? maskInput)
+    public static SpliceNodes Emit(SpliceHook hook, HookReplacement replacement, SaeWeights? sae, string prefix, string? maskInput,
+        SaeIntervention? intervention = null)
     {
         var b = new OnnxGraphBuilder(prefix);
         string P(string s) => $"{prefix}/{s}";
@@ -82,6 +84,10 @@ internal static class SpliceGraph
         {
             result = b.Node("ConstantOfShape", [shape], P("zeros"), ("value", FloatTensor(0f)));
         }
+        else if (replacement == HookReplacement.Intervention && intervention!.Latents.Length == 0)
+        {
+            result = b.Node("Identity", [x], P("unedited"));   // no edits: f' = f, so x' = x exactly
+        }
         else
         {
             b.AddInitializer(P("minus_one"), [-1L], 1);
@@ -89,7 +95,9 @@ internal static class SpliceGraph
             var width = b.Node("Slice", [shape, P("minus_one"), P("int64_max")], P("width"));
             var flatShape = b.Node("Concat", [P("minus_one"), width], P("flat_shape"), ("axis", 0L));
             var flat = b.Node("Reshape", [x, flatShape], P("flat"));
-            var flatRecon = AppendSae(b, sae!, flat, P("sae/"));
+            var flatRecon = replacement == HookReplacement.Intervention
+                ? AppendIntervention(b, sae!, intervention!, flat, P("intervention/"))
+                : AppendSae(b, sae!, flat, P("sae/"), SaeGraphKind.EncodeDecode);
             result = b.Node("Reshape", [flatRecon, shape], P("reconstruction"));
             if (maskInput is not null)
             {
@@ -107,10 +115,33 @@ internal static class SpliceGraph
         return new SpliceNodes(b.Graph, result);
     }
 
-    // The batched encode+decode graph SaeOnnx exports, moved into b with its input wired to `input`.
-    static string AppendSae(OnnxGraphBuilder b, SaeWeights sae, string input, string prefix)
+    // x + (f' - f) W_dec restricted to the edited latents K: Gather f[:, K], the edit's delta, one [N, |K|] x [|K|, d] MatMul.
+    static string AppendIntervention(OnnxGraphBuilder b, SaeWeights sae, SaeIntervention intervention, string flat, string prefix)
     {
-        var sg = SaeOnnxGraph.Build(sae, new SaeOnnxOptions { Kind = SaeGraphKind.EncodeDecode, Batched = true }).Graph;
+        string P(string s) => prefix + s;
+        var features = AppendSae(b, sae, flat, prefix + "sae/", SaeGraphKind.Encode);
+        int k = intervention.Latents.Length, d = sae.InputDim;
+        b.AddInitializer(P("latents"), intervention.Latents.Select(i => (long)i).ToArray(), k);
+        b.AddInitializer(P("multiplier_minus_one"), intervention.Multipliers.Select(a => a - 1f).ToArray(), k);
+        b.AddInitializer(P("active_values"), intervention.ActiveValues, k);
+        b.AddInitializer(P("offsets"), intervention.Offsets, k);
+        b.AddInitializer(P("zero"), [0f], 1);
+        var directions = new float[k * d];
+        for (int i = 0; i < k; i++) sae.DecoderRow(intervention.Latents[i]).CopyTo(directions.AsSpan(i * d, d));
+        b.AddInitializer(P("directions"), directions, k, d);
+        var edited = b.Node("Gather", [features, P("latents")], P("edited_codes"), ("axis", 1L));
+        var scaled = b.Node("Mul", [edited, P("multiplier_minus_one")], P("scale_delta"));
+        var fires = b.Node("Cast", [b.Node("Greater", [edited, P("zero")], P("fires_bool"))], P("fires"), ("to", (long)DT.Float));
+        var clamped = b.Node("Mul", [fires, P("active_values")], P("active_delta"));
+        var delta = b.Node("Add", [b.Node("Add", [scaled, clamped], P("delta_partial")), P("offsets")], P("delta"));
+        var shift = b.Node("MatMul", [delta, P("directions")], P("shift"));
+        return b.Node("Add", [flat, shift], P("edited"));
+    }
+
+    // The batched graph SaeOnnx exports (encode+decode, or encode only), moved into b with its input wired to `input`.
+    static string AppendSae(OnnxGraphBuilder b, SaeWeights sae, string input, string prefix, SaeGraphKind kind)
+    {
+        var sg = SaeOnnxGraph.Build(sae, new SaeOnnxOptions { Kind = kind, Batched = true }).Graph;
         string Rename(string n) => n.Length == 0 ? n : n == SaeOnnxDefaults.InputName ? input : prefix + n;
         foreach (var t in sg.Initializer)
         {
@@ -125,7 +156,7 @@ internal static class SpliceGraph
             renamed.Name = prefix + n.Name;
             b.Graph.Node.Add(renamed);
         }
-        return Rename(SaeOnnxDefaults.ReconstructionName);
+        return Rename(kind == SaeGraphKind.Encode ? SaeOnnxDefaults.FeaturesName : SaeOnnxDefaults.ReconstructionName);
     }
 
     /// <summary>A copy of <paramref name="n"/> with inputs mapped; with a suffix, outputs and name get it too.</summary>

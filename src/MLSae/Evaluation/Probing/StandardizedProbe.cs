@@ -38,6 +38,17 @@ internal sealed class StandardizedProbe
         return new StandardizedProbe(features, mean, std, LogisticRegression.Fit(xs, train.Length, p, y, l2));
     }
 
+    /// <summary>
+    /// The probe's weight vector in the unstandardised input space (w_j / std_j at column features[j], 0 elsewhere),
+    /// the direction SAEBench's SCR/TPP attribution dots with decoder rows.
+    /// </summary>
+    public double[] InputSpaceWeights(int width)
+    {
+        var w = new double[width];
+        for (int j = 0; j < _features.Length; j++) w[_features[j]] = _model.Weights[j] / _std[j];
+        return w;
+    }
+
     /// <summary>Predicted class of row <paramref name="row"/> (probability &gt;= 0.5).</summary>
     public bool Predict(float[] x, int width, int row)
     {
