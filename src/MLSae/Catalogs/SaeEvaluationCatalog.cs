@@ -71,7 +71,7 @@ public sealed class SaeEvaluationCatalog
     /// probe's attribution picks ablated at the hook (SAE error kept), scores per n in scr_dir1/dir2/metric form.
     /// Write with <see cref="ConceptJsonWriter.WriteScr(string, ScrResult, ConceptRunInfo)"/>.
     /// </summary>
-    public ScrResult EvaluateScr(ConceptData data, string columnA, string columnB, ScrOptions options = default,
+    public ScrResult EvaluateScr(ConceptData data, string columnA, string columnB, ScrOptions? options = null,
         IProgress<ProgressInfo>? progress = null) =>
         new ScrEvaluator(options).Evaluate(data, columnA, columnB, progress);
 
@@ -79,7 +79,7 @@ public sealed class SaeEvaluationCatalog
     /// Targeted probe perturbation (SAEBench's TPP) on texts pooled by <see cref="ConceptData.Build"/> with one
     /// class column: per class, ablating its latents should hurt its probe and spare the others.
     /// </summary>
-    public TppResult EvaluateTpp(ConceptData data, string column, TppOptions options = default,
+    public TppResult EvaluateTpp(ConceptData data, string column, TppOptions? options = null,
         IProgress<ProgressInfo>? progress = null) =>
         new TppEvaluator(options).Evaluate(data, column, progress);
 

@@ -32,7 +32,7 @@ public sealed class InterventionRunner : IDisposable
 
     /// <summary>Splices <paramref name="intervention"/> of <paramref name="sae"/> into <paramref name="model"/> at <paramref name="hook"/>.</summary>
     public InterventionRunner(TransformerModel model, string hook, SaeWeights sae, SaeIntervention intervention, int contextLength = 128,
-        OnnxExecutionOptions execution = default)
+        OnnxExecutionOptions? execution = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sae);
@@ -50,7 +50,7 @@ public sealed class InterventionRunner : IDisposable
         var pruned = OnnxGraphSurgery.ExposeAndPrune(model.Graph, [OutputName]);
         var spliced = SaeGraphSplice.Branches(pruned, point.TensorName, sae, [new SpliceBranch(Suffix, HookReplacement.Intervention, intervention)],
             new SaeSpliceOptions { ReconstructMaskInput = MaskInput });
-        _session = OnnxSessionFactory.Create(spliced.ToByteArray(), execution == default ? new OnnxExecutionOptions() : execution);
+        _session = OnnxSessionFactory.Create(spliced.ToByteArray(), execution ?? new OnnxExecutionOptions());
         _inputNames = [.. _session.InputMetadata.Keys];
         _outputNames = [OutputName, OutputName + Suffix];
         Hook = point;

@@ -29,7 +29,7 @@ public class SaeTrainingOptionsTests
     [Fact]
     public void PrecisionIsReadFromJsonAndAnUnknownOneIsRejectedByName()
     {
-        var o = JsonSerializer.Deserialize<SaeTrainingOptions>("""{ "Precision": "Bf16" }""", SaeTrainer.JsonOptions);
+        var o = JsonSerializer.Deserialize<SaeTrainingOptions>("""{ "Precision": "Bf16" }""", SaeTrainer.JsonOptions)!;
         Assert.Equal(TrainingPrecision.Bf16, o.Precision);
         Assert.Equal(TrainingPrecision.Fp32, new SaeTrainingOptions().Precision);
         var e = Assert.Throws<ArgumentException>(() => (new SaeTrainingOptions() with { Precision = (TrainingPrecision)7 }).Validate(16));

@@ -34,10 +34,8 @@ public static class ConceptEvalDefaults
 }
 
 /// <summary>Options of spurious correlation removal (<see cref="ScrEvaluator"/>).</summary>
-public readonly record struct ScrOptions
+public sealed record ScrOptions
 {
-    /// <summary>Options with the defaults.</summary>
-    public ScrOptions() { }
     /// <summary>Latents ablated per measurement; null: SAEBench's {2, 5, 10, 20, 50, 100, 500} up to m.</summary>
     public int[]? NValues { get; init; }
     /// <summary>Texts per training set (each quadrant of the two attributes gives a quarter; the biased set takes half from each correlated quadrant).</summary>
@@ -55,7 +53,7 @@ public readonly record struct ScrOptions
 
     internal ScrOptions Validated()
     {
-        var o = this == default ? new ScrOptions() : this;
+        var o = this;
         if (o.TrainSetSize < 8) throw new ArgumentOutOfRangeException(nameof(TrainSetSize), o.TrainSetSize, "ScrOptions.TrainSetSize must be at least 8 (two texts per quadrant).");
         if (o.TestSetSize < 4) throw new ArgumentOutOfRangeException(nameof(TestSetSize), o.TestSetSize, "ScrOptions.TestSetSize must be at least 4 (one text per quadrant).");
         if (!(o.L2 > 0)) throw new ArgumentOutOfRangeException(nameof(L2), o.L2, "ScrOptions.L2 must be positive.");
@@ -64,10 +62,8 @@ public readonly record struct ScrOptions
 }
 
 /// <summary>Options of targeted probe perturbation (<see cref="TppEvaluator"/>).</summary>
-public readonly record struct TppOptions
+public sealed record TppOptions
 {
-    /// <summary>Options with the defaults.</summary>
-    public TppOptions() { }
     /// <summary>Latents ablated per measurement; null: SAEBench's {2, 5, 10, 20, 50, 100, 500} up to m.</summary>
     public int[]? NValues { get; init; }
     /// <summary>Training texts per class probe: half from the class, half sampled from the other classes.</summary>
@@ -83,7 +79,7 @@ public readonly record struct TppOptions
 
     internal TppOptions Validated()
     {
-        var o = this == default ? new TppOptions() : this;
+        var o = this;
         if (o.TrainSetSize < 4) throw new ArgumentOutOfRangeException(nameof(TrainSetSize), o.TrainSetSize, "TppOptions.TrainSetSize must be at least 4.");
         if (o.TestSetSize < 2) throw new ArgumentOutOfRangeException(nameof(TestSetSize), o.TestSetSize, "TppOptions.TestSetSize must be at least 2.");
         if (!(o.L2 > 0)) throw new ArgumentOutOfRangeException(nameof(L2), o.L2, "TppOptions.L2 must be positive.");

@@ -17,7 +17,7 @@ public sealed class ScrEvaluator
     readonly ScrOptions _options;
 
     /// <summary>Creates an evaluator with <paramref name="options"/>.</summary>
-    public ScrEvaluator(ScrOptions options = default) => _options = options.Validated();
+    public ScrEvaluator(ScrOptions? options = null) => _options = (options ?? new ScrOptions()).Validated();
 
     /// <summary>
     /// Runs SCR on <paramref name="data"/>, whose label columns are (A, B) named <paramref name="columnA"/> and

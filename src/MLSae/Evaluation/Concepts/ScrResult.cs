@@ -49,5 +49,5 @@ public sealed record ScrResult
     /// <summary>Texts per quadrant in the test split.</summary>
     public int TestPerQuadrant { get; init; }
     /// <summary>The options in force (NValues resolved).</summary>
-    public ScrOptions Options { get; init; }
+    public required ScrOptions Options { get; init; }
 }

@@ -15,7 +15,7 @@ public sealed class TppEvaluator
     readonly TppOptions _options;
 
     /// <summary>Creates an evaluator with <paramref name="options"/>.</summary>
-    public TppEvaluator(TppOptions options = default) => _options = options.Validated();
+    public TppEvaluator(TppOptions? options = null) => _options = (options ?? new TppOptions()).Validated();
 
     /// <summary>Runs TPP on <paramref name="data"/>, whose first label column (named <paramref name="column"/>) is the class.</summary>
     public TppResult Evaluate(ConceptData data, string column, IProgress<ProgressInfo>? progress = null)

@@ -35,5 +35,5 @@ public sealed record TppResult
     /// <summary>Positive test texts per class probe.</summary>
     public int TestPerClass { get; init; }
     /// <summary>The options in force (NValues and Classes resolved).</summary>
-    public TppOptions Options { get; init; }
+    public required TppOptions Options { get; init; }
 }
