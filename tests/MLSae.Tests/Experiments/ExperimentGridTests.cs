@@ -69,4 +69,18 @@ public class ExperimentGridTests
         // No architecture at two settings: not a sweep, no frontier.
         Assert.Empty(ExperimentFrontier.Points(results.Take(2).ToList()));
     }
+
+    [Fact]
+    public void TheShippedFrontierFileTrainsFiveArchitecturesAtFourSparsities()
+    {
+        var e = ExperimentFile.Load(Path.Combine(RepoPaths.Root, "examples", "SeedExperiments", "frontier.json"));
+        Assert.Equal(20, e.Runs.Count);
+        foreach (var arch in new[] { SaeArchitecture.Standard, SaeArchitecture.JumpReLU, SaeArchitecture.TopK, SaeArchitecture.BatchTopK, SaeArchitecture.Matryoshka })
+        {
+            var settings = e.Runs.Select(r => r.Train.Training).Where(t => t.Architecture == arch)
+                .Select(t => arch is SaeArchitecture.Standard or SaeArchitecture.JumpReLU ? t.TargetL0!.Value : t.K).ToList();
+            Assert.Equal([16.0, 32, 64, 128], settings);
+        }
+        Assert.Contains(e.Runs, r => r.Name == "standard-target-l0-32");
+    }
 }

@@ -24,12 +24,12 @@ public class TrainRunTests(ITestOutputHelper output)
         {
             Architecture = SaeArchitecture.JumpReLU, FeatureCount = 32, Expansion = 3, L1Coefficient = 0.5, L1Weighting = L1Weighting.DecoderNorm,
             AdaptiveL1 = true, AdaptiveL1Decay = 0.9, K = 4, AuxKCoefficient = 0.05, TargetL0 = 7, JumpReluSparsityCoefficient = 0.3,
-            JumpReluBandwidth = 0.01, JumpReluInitialThreshold = 0.02, JumpReluThresholdInit = JumpReluThresholdInit.Constant, MatryoshkaPrefixFractions = [0.25, 0.5, 1.0], MatryoshkaWeights = [0.2, 0.3, 0.5],
+            JumpReluBandwidth = 0.01, JumpReluInitialThreshold = 0.02, JumpReluThresholdInit = JumpReluThresholdInit.Constant, JumpReluThresholdLearningRateScale = 3, MatryoshkaPrefixFractions = [0.25, 0.5, 1.0], MatryoshkaWeights = [0.2, 0.3, 0.5],
             ThresholdStartStep = 1, ThresholdDecay = 0.9, LearningRate = 1e-3, LearningRateSchedule = LearningRateSchedule.Cosine, WarmupSteps = 1,
             LearningRateFloor = 0.1, SparsityWarmupSteps = 2, Beta1 = 0.8, Beta2 = 0.99, AdamEpsilon = 1e-7, GradientClipNorm = 1, BatchSize = 32,
             GradientAccumulation = 2, Steps = 5, Tokens = 192, NormalizeActivations = false, WeightInit = WeightInit.TiedUnitNorm, DecoderBiasInit = DecoderBiasInit.Zeros,
             InitSampleRows = 64, ResampleEverySteps = 2, DeadFeatureTokens = 100, DenseFrequency = 0.2, LogEvery = 1, CheckpointEvery = 2,
-            Seed = 3, TuneAllocator = false,
+            Seed = 3, TuneAllocator = false, Precision = TrainingPrecision.Bf16,
         },
         new ReorderOptions
         {
