@@ -46,12 +46,13 @@ static class ExperimentFrontier
     }
 
     /// <summary>The frontier table, or nothing when the experiment is not a sweep.</summary>
-    public static void Table(StringBuilder sb, IReadOnlyList<RunResults> results)
+    public static string Table(IReadOnlyList<RunResults> results)
     {
         var points = Points(results);
-        if (points.Count == 0) return;
+        if (points.Count == 0) return "";
+        var sb = new StringBuilder();
         var downstream = DownstreamMetric(results);
-        sb.AppendLine("## Sparsity-fidelity frontier").AppendLine();
+        sb.AppendLine().AppendLine("## Sparsity-fidelity frontier").AppendLine();
         sb.AppendLine("Held-out L0 and explained variance per run (means over seeds), by architecture in increasing L0 (frontier.png).").AppendLine();
         sb.AppendLine($"| architecture | setting | L0 | explained variance |{(downstream is null ? "" : $" {downstream} |")} dead fraction | run |");
         sb.AppendLine($"| --- | --- | ---: | ---: |{(downstream is null ? "" : " ---: |")} ---: | --- |");
@@ -61,7 +62,7 @@ static class ExperimentFrontier
             double dead = 1 - Mean(run, "frac_alive");
             sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {p.Series} | {p.Setting} | {p.L0:F1} | {p.Value:F3} |{extra} {dead:F3} | {run.Run.Name} |"));
         }
-        sb.AppendLine();
+        return sb.AppendLine().ToString();
     }
 
     static string? DownstreamMetric(IReadOnlyList<RunResults> results) =>

@@ -46,7 +46,8 @@ public static class ExperimentReport
             Runs = ToRunResults(results),
             Plots = plots,
             Introduction = Introduction(experiment, results, cache),
-            Reading = Reading(experiment, results),
+            // The frontier does not need seeds: it is part of the reading even when differences cannot be judged.
+            Reading = Reading(experiment, results) + ExperimentFrontier.Table(results),
             Metrics = Metrics,
             DifferenceMetrics = DifferenceMetrics,
         });
@@ -165,7 +166,6 @@ public static class ExperimentReport
         sb.AppendLine();
         PrefixTable(sb, results);
         ConsistencyTable(sb, results);
-        ExperimentFrontier.Table(sb, results);
         return sb.ToString();
     }
 

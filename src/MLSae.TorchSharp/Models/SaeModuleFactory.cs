@@ -24,18 +24,26 @@ public static class SaeModuleFactory
             SaeArchitecture.JumpReLU => new JumpReluSae(inputDim, m, options.JumpReluBandwidth * JumpReluUnit(options, inputDim), options.TargetL0 ?? SaeTrainingDefaults.TargetL0,
                 options.JumpReluInitialThreshold * JumpReluUnit(options, inputDim), generator),
             SaeArchitecture.TopK => new TopKSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
-            SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator),
+            SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, ThresholdStartStep(options), options.ThresholdDecay, generator),
             SaeArchitecture.Matryoshka => Matryoshka(options, inputDim, m, generator),
             SaeArchitecture.Ordered => new OrderedSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture."),
         };
     }
 
+    /// <summary>
+    /// The step the BatchTopK inference threshold starts tracking: <see cref="SaeTrainingOptions.ThresholdStartStep"/>,
+    /// but at the latest half-way through the run, so a run shorter than the start step (dictionary_learning's 1,000
+    /// assumes long runs) still exports a tracked threshold rather than one under which every positive code fires.
+    /// </summary>
+    public static long ThresholdStartStep(SaeTrainingOptions options) =>
+        Math.Min(options.ThresholdStartStep, Math.Max(1, options.ResolveSteps() / 2));
+
     static MatryoshkaSae Matryoshka(SaeTrainingOptions options, int inputDim, int m, Generator? generator)
     {
         var prefixes = MatryoshkaPrefixes(options, m);
         return new MatryoshkaSae(inputDim, m, options.K, prefixes, MatryoshkaWeights(options, prefixes.Length),
-            options.AuxKCoefficient, options.ThresholdStartStep, options.ThresholdDecay, generator);
+            options.AuxKCoefficient, ThresholdStartStep(options), options.ThresholdDecay, generator);
     }
 
     /// <summary>

@@ -61,13 +61,12 @@ public class ExperimentGridTests
         var k8 = points.Single(p => p.Setting == "k 8");
         Assert.Equal(("topk", 8.0, 0.65), (k8.Series, k8.L0, Math.Round(k8.Value, 12)));   // seed means
         Assert.Equal("target L0 4", points.Single(p => p.Series == "jumprelu").Setting);
-        var table = new System.Text.StringBuilder();
-        ExperimentFrontier.Table(table, results);
-        var rows = table.ToString().Split('\n').Where(l => l.StartsWith("| topk", StringComparison.Ordinal)).ToList();
+        var rows = ExperimentFrontier.Table(results).Split('\n').Where(l => l.StartsWith("| topk", StringComparison.Ordinal)).ToList();
         Assert.Equal(["| topk | k 8 | 8.0 | 0.650 | 0.100 | topk-k-8 |", "| topk | k 16 | 16.0 | 0.800 | 0.100 | topk-k-16 |"], rows);
 
         // No architecture at two settings: not a sweep, no frontier.
         Assert.Empty(ExperimentFrontier.Points(results.Take(2).ToList()));
+        Assert.Equal("", ExperimentFrontier.Table(results.Take(2).ToList()));
     }
 
     [Fact]

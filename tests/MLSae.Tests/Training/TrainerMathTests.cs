@@ -283,6 +283,24 @@ public class TrainerMathTests
     }
 
     [Theory]
+    [InlineData(SaeArchitecture.BatchTopK)]
+    [InlineData(SaeArchitecture.Matryoshka)]
+    public void ARunShorterThanTheThresholdStartStepStillExportsATrackedThreshold(SaeArchitecture architecture)
+    {
+        // The default ThresholdStartStep (1,000) is longer than this run: without tracking, the exported JumpReLU
+        // threshold would be the untracked initial value and every positive pre-activation would fire at inference.
+        var data = TestTraining.StructuredData(512, 16, seed: 6);
+        var o = new SaeTrainingOptions
+        {
+            Architecture = architecture, FeatureCount = 32, K = 4, BatchSize = 64, Steps = 20, InitSampleRows = 128, TuneAllocator = false,
+            MatryoshkaPrefixFractions = architecture == SaeArchitecture.Matryoshka ? [0.5, 1.0] : null,
+        };
+        Assert.True(o.ThresholdStartStep > o.Steps);
+        var thresholds = SaeTrainer.Train(new MLSae.Activations.InMemoryActivationSource(data, 16), o).Weights.Thresholds!;
+        Assert.All(thresholds, t => Assert.True(t > 0, $"threshold {t} was never tracked"));
+    }
+
+    [Theory]
     [InlineData(1.0)]
     [InlineData(10.0)]
     public void JumpReluThresholdsLearnAtTheirOwnRate(double scale)
