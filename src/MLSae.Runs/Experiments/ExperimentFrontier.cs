@@ -70,12 +70,14 @@ static class ExperimentFrontier
 
     static string Series(SaeTrainingOptions t) => t.Architecture.ToString().ToLowerInvariant();
 
+    // What sets each architecture's sparsity: k for the top-k family, the L0 target for JumpReLU (always one, default
+    // 20), the target or else the fixed L1 coefficient for standard.
     static string Setting(SaeTrainingOptions t) => t.Architecture switch
     {
-        SaeArchitecture.Standard or SaeArchitecture.JumpReLU => t.TargetL0 is { } target
-            ? string.Create(CultureInfo.InvariantCulture, $"target L0 {target:G4}")
-            : string.Create(CultureInfo.InvariantCulture, $"{(t.Architecture == SaeArchitecture.Standard ? "L1" : "coefficient")} {(t.Architecture == SaeArchitecture.Standard ? t.L1Coefficient : t.JumpReluSparsityCoefficient):G4}"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"k {t.K}"),
+        SaeArchitecture.JumpReLU => FormattableString.Invariant($"target L0 {t.TargetL0 ?? SaeTrainingDefaults.TargetL0:G4}"),
+        SaeArchitecture.Standard when t.TargetL0 is { } target => FormattableString.Invariant($"target L0 {target:G4}"),
+        SaeArchitecture.Standard => FormattableString.Invariant($"L1 {t.L1Coefficient:G4}"),
+        _ => FormattableString.Invariant($"k {t.K}"),
     };
 
     static double Mean(RunResults r, string metric)
