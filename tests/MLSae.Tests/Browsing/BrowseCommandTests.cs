@@ -85,6 +85,51 @@ public sealed class BrowseCommandTests
     }
 
     [Fact]
+    [Trait("Category", "Integration")]
+    public async Task ServeInAFreshProcessServesTheStaticSitesBytesAndStopsWhenStandardInputCloses()
+    {
+        var run = RunFolderWithSae(history: false);
+        var cache = WriteCache();
+        var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
+        Assert.Equal(0, Browse("--sae", run, "--activations", cache, "--out", site, "--cpu"));
+
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"), "browse", "--sae", run, "--activations", cache, "--serve", "--port", "0", "--cpu" })
+            psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            // The command prints "serving http://127.0.0.1:PORT/index.html (Ctrl+C stops)" once it listens.
+            string? line;
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            do line = await process.StandardOutput.ReadLineAsync().WaitAsync(deadline - DateTime.UtcNow);
+            while (line is not null && !line.StartsWith("serving ", StringComparison.Ordinal));
+            if (line is null) Assert.Fail($"no 'serving' line; stderr: {await stderr}");   // stderr completes only at exit
+            var index = new Uri(line.Split(' ')[1]);
+            Assert.Equal("127.0.0.1", index.Host);
+            Assert.NotEqual(0, index.Port);
+
+            using var http = new HttpClient { BaseAddress = new Uri(index, "/") };
+            foreach (var path in new[] { "index.html", "feature.html", "data/index.js", "data/chunk-0.js" })
+                Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(site, path)), await http.GetByteArrayAsync(new Uri(path, UriKind.Relative)));
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri("data/chunk-99.js", UriKind.Relative))).StatusCode);
+
+            process.StandardInput.Close();   // a parent process stops the server by closing its standard input
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), "the server did not stop when standard input closed");
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public void AMismatchedCacheOrAnExistingSiteExitsOneAndWritesNothing()
     {
         var run = RunFolderWithSae(history: false);
