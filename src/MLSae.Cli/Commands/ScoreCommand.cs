@@ -25,11 +25,12 @@ static class ScoreCommand
         var batch = new Option<int>("--batch-size") { Description = "Rows per ONNX Runtime run.", DefaultValueFactory = _ => SaeScorerDefaults.BatchSize };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the output file if it exists." };
         var cpu = new Option<bool>("--cpu") { Description = "Do not try CUDA." };
+        var keep = new Option<int>("--keep") { Description = "Score with only the first N features of the SAE's order (prefix deployment; see `mlsae reorder --prefix-curves`); 0: all.", DefaultValueFactory = _ => 0 };
         var engine = new Option<ScoringEngine>("--engine") { Description = "OnnxRuntime (batched, fast) or MLNet (ML.NET Model.Load of a zip, one row per run; for checking compatibility).", DefaultValueFactory = _ => ScoringEngine.OnnxRuntime };
 
         var command = new Command("score", "Score activations with a saved SAE and write the codes to Parquet or CSV.")
         {
-            sae, activations, data, text, textField, model, hook, maxTokens, output, topK, batch, overwrite, cpu, engine,
+            sae, activations, data, text, textField, model, hook, maxTokens, output, topK, batch, overwrite, cpu, engine, keep,
         };
         command.SetAction(parse =>
         {
@@ -50,6 +51,7 @@ static class ScoreCommand
                     BatchSize = parse.GetValue(batch),
                     Overwrite = parse.GetValue(overwrite),
                     Engine = parse.GetValue(engine),
+                    KeepFeatures = parse.GetValue(keep),
                     Execution = new OnnxExecutionOptions { PreferCuda = !parse.GetValue(cpu) },
                 };
                 var outPath = parse.GetValue(output)!;

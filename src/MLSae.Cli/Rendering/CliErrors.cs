@@ -84,7 +84,7 @@ static partial class CliErrors
         ["ActivationCacheWriterOptions.Resume"] = "--resume", ["ActivationCacheWriterOptions.Overwrite"] = "--overwrite",
         ["ActivationCacheWriterOptions.DType"] = "--dtype", ["ActivationCacheWriterOptions.Context"] = "--context",
         ["ActivationCacheWriterOptions.Hook"] = "--hook", ["ActivationCacheWriterOptions.Model"] = "--model",
-        ["SaeScorerOptions.TopK"] = "--top-k", ["SaeScorerOptions.BatchSize"] = "--batch-size", ["SaeScorerOptions.Overwrite"] = "--overwrite",
+        ["SaeScorerOptions.TopK"] = "--top-k", ["SaeScorerOptions.KeepFeatures"] = "--keep", ["SaeScorerOptions.BatchSize"] = "--batch-size", ["SaeScorerOptions.Overwrite"] = "--overwrite",
         ["ReorderOptions.Strategy"] = "--reorder", ["ReorderOptions.By"] = "--reorder-by", ["ReorderOptions.Warmup"] = "--reorder-warmup",
         ["ReorderOptions.Interval"] = "--reorder-interval", ["ReorderOptions.VarianceThreshold"] = "--reorder-variance",
         ["ReorderOptions.VarianceWindow"] = "--reorder-window", ["ReorderOptions.StateMode"] = "--reorder-state",

@@ -32,6 +32,9 @@ public sealed class SaeScorer : IDisposable
         ArgumentNullException.ThrowIfNull(weights);
         options ??= new SaeScorerOptions();
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "SaeScorerOptions.BatchSize must be positive.");
+        if (options.KeepFeatures < 0 || options.KeepFeatures > weights.FeatureCount)
+            throw new ArgumentOutOfRangeException(nameof(options), options.KeepFeatures, $"SaeScorerOptions.KeepFeatures must be 0 (every feature) or between 1 and the SAE's m = {weights.FeatureCount} (got {options.KeepFeatures}).");
+        if (options.KeepFeatures > 0) weights = Ordering.SaeFeatureAlignment.KeepPrefix(weights, options.KeepFeatures);
         if (options.TopK < 0 || options.TopK > weights.FeatureCount)
             throw new ArgumentOutOfRangeException(nameof(options), options.TopK, $"SaeScorerOptions.TopK must be 0 (sparse) or between 1 and m = {weights.FeatureCount}.");
         Weights = weights;
@@ -50,6 +53,8 @@ public sealed class SaeScorer : IDisposable
     {
         options ??= new SaeScorerOptions();
         if (options.Engine != ScoringEngine.MLNet) return new(SaeLoader.Load(saePath), options);
+        if (options.KeepFeatures > 0)
+            throw new ArgumentException("SaeScorerOptions.KeepFeatures needs the ONNX Runtime engine: the ML.NET engine runs the saved model zip as it is.", nameof(options));
         if (!File.Exists(saePath) || Directory.Exists(saePath))
             throw new ArgumentException($"The ML.NET engine scores ML.NET model zips; '{saePath}' is not a file. Use the ONNX Runtime engine for .onnx files and SAELens folders.", nameof(saePath));
         var sae = Transforms.SaeModelFile.Read(saePath);

@@ -43,6 +43,11 @@ public sealed record SaeScorerOptions
     public ScoringEngine Engine { get; init; } = ScoringEngine.OnnxRuntime;
     /// <summary>Device and threads.</summary>
     public OnnxExecutionOptions Execution { get; init; } = new();
+    /// <summary>
+    /// Score with only the first N features of the SAE's current order (prefix deployment; `mlsae reorder
+    /// --prefix-curves` says what each N costs); 0 scores every feature.
+    /// </summary>
+    public int KeepFeatures { get; init; } = SaeScorerDefaults.KeepFeatures;
 }
 
 /// <summary>Default values of <see cref="SaeScorerOptions"/>.</summary>
@@ -56,4 +61,6 @@ public static class SaeScorerDefaults
     public const ScoreOutputFormat Format = ScoreOutputFormat.Auto;
     /// <summary>Refuse existing files.</summary>
     public const bool Overwrite = false;
+    /// <summary>Every feature.</summary>
+    public const int KeepFeatures = 0;
 }

@@ -44,6 +44,44 @@ public class SaeScorerTests
         }
     }
 
+    /// <summary>
+    /// Prefix deployment: KeepFeatures = n scores the first n features as an SAE of its own. For ReLU codes that is
+    /// the first n columns of the full code; for TopK the k largest are chosen among the first n only (checked
+    /// against a double-precision selection over the prefix, which differs from the full code's columns).
+    /// </summary>
+    [Theory]
+    [InlineData(SaeActivation.ReLU)]
+    [InlineData(SaeActivation.TopK)]
+    public void KeepFeaturesScoresThePrefixAsAnSaeOfItsOwn(SaeActivation activation)
+    {
+        var w = TestSaes.Random(activation, seed: 21);
+        int rows = 9, d = w.InputDim, keep = 17;
+        var x = TestSaes.Activations(rows, d, seed: 22);
+        using var scorer = new SaeScorer(w, Small with { KeepFeatures = keep });
+        Assert.Equal(keep, scorer.Weights.FeatureCount);
+        var f = new float[rows * keep];
+        scorer.Encode(x, rows, f);
+        bool differsFromFullColumns = false;
+        for (int r = 0; r < rows; r++)
+        {
+            var pre = TestSaes.Pre(w, x.AsSpan(r * d, d))[..keep];
+            var full = TestSaes.Encode(w, x.AsSpan(r * d, d));
+            var chosen = activation == SaeActivation.TopK
+                ? Enumerable.Range(0, keep).OrderByDescending(i => pre[i]).Take(w.K).ToHashSet()
+                : Enumerable.Range(0, keep).ToHashSet();
+            for (int i = 0; i < keep; i++)
+            {
+                double expected = chosen.Contains(i) ? Math.Max(0, pre[i]) : 0;
+                Assert.True(Math.Abs(expected - f[r * keep + i]) <= Tolerance, $"[{r},{i}] {expected} vs {f[r * keep + i]}");
+                differsFromFullColumns |= Math.Abs(full[i] - expected) > Tolerance;
+            }
+        }
+        Assert.Equal(activation == SaeActivation.TopK, differsFromFullColumns);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new SaeScorer(w, Small with { KeepFeatures = w.FeatureCount + 1 }));
+        Assert.Contains("SaeScorerOptions.KeepFeatures", e.Message);
+    }
+
     [Fact]
     public void SparseCsvHoldsExactlyTheNonZeroFeatures()
     {
