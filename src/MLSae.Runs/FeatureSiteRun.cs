@@ -61,11 +61,11 @@ public static class FeatureSiteRun
         var decode = FeatureSiteSources.Decoder(cache, progress);
         var unembedding = FeatureSiteSources.Unembedding(cache, progress);
         var clock = Stopwatch.StartNew();
-        var data = Statistics("browse", weights, cache, decode, history, options, unembedding, progress);
+        var data = Statistics("feature statistics", weights, cache, decode, history, options, unembedding, progress);
         SiteComparison? comparison = null;
         if (other is not null)
         {
-            var otherData = Statistics("browse --compare", other, cache, decode, FeatureSiteSources.History(options.Compare!, progress), options, unembedding, progress);
+            var otherData = Statistics("feature statistics, second SAE", other, cache, decode, FeatureSiteSources.History(options.Compare!, progress), options, unembedding, progress);
             var matches = progress.Stage("match features", _ => FeatureMatching.Compare(weights, other));
             comparison = new SiteComparison(otherData, Path.GetFullPath(options.Compare!), matches);
         }
