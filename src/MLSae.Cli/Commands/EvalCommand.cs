@@ -1,17 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using MLSae.Activations;
-using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Evaluation;
-using MLSae.Evaluation.Features;
 using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 using MLSae.Evaluation.Absorption;
-using MLSae.Models;
 using MLSae.Persistence;
 using MLSae.Runs;
-using MLSae.Scoring;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;

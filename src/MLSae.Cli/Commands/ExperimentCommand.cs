@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using MLSae.Runs.Experiments;
 using MLSae.Cli.Rendering;
-using MLSae.Diagnostics;
 using MLSae.Training;
 using Spectre.Console;
 

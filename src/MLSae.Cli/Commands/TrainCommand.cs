@@ -2,10 +2,7 @@ using System.CommandLine;
 using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Models;
-using MLSae.Ordering;
-using MLSae.Persistence;
 using MLSae.Runs;
-using MLSae.Training;
 
 namespace MLSae.Cli.Commands;
 

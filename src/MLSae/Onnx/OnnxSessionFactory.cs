@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using MLSae.Diagnostics;
 
 namespace MLSae.Onnx;
 

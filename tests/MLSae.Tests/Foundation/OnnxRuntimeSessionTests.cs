@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using MLSae.Activations;
 using MLSae.Diagnostics;
 using MLSae.Onnx;

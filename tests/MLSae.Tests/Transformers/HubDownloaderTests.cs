@@ -17,7 +17,7 @@ public class HubDownloaderTests
         return (new FakeHubServer(Repo, tiny.Write(RepoPaths.NewTempDir())), tiny);
     }
 
-    static HubOptions Options(FakeHubServer server, string cache) => new HubOptions { Endpoint = server.Endpoint, CacheDirectory = cache, Token = null };
+    static HubOptions Options(FakeHubServer server, string cache) => new() { Endpoint = server.Endpoint, CacheDirectory = cache, Token = null };
 
     [Fact]
     public async Task FetchFollowsTheCdnRedirectResumesAnInterruptedTransferAndLaysOutTheHubCache()
