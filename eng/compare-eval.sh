@@ -8,7 +8,7 @@ before=$(cd "$1" && pwd); after=$(cd "$2" && pwd); text=$3; lines=${4:-400}
 work=$(mktemp -d)
 head -n "$lines" "$text" > "$work/text.txt"
 # Labelled texts for sparse probing: two alternating labels over the non-empty lines.
-grep -v '^\s*$' "$work/text.txt" | head -n 120 | awk '{gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "{\"text\":\"%s\",\"label\":\"%s\"}\n", $0, (NR%2?"a":"b")}' > "$work/probe.jsonl"
+grep -v '^\s*$' "$work/text.txt" | awk 'NR <= 120 {gsub(/\\/,"\\\\"); gsub(/"/,"\\\""); printf "{\"text\":\"%s\",\"label\":\"%s\"}\n", $0, (NR%2?"a":"b")}' > "$work/probe.jsonl"
 for side in before after; do
   cli="${!side}/MLSae.Cli"
   out="$work/$side"
