@@ -2,7 +2,10 @@ using System.CommandLine;
 using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Models;
+using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Runs;
+using MLSae.Training;
 
 namespace MLSae.Cli.Commands;
 
