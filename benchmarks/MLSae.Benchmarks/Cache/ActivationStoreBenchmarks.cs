@@ -15,7 +15,6 @@ public class ActivationStoreBenchmarks
     const int D = 384;
     const int B = 4096;
     const int Batches = 32;
-    const int Rows = B * Batches;
 
     string _dir = "";
     ActivationCache _cache = null!;

@@ -1,21 +1,16 @@
 using System.CommandLine;
 using System.Diagnostics;
-using MLSae.Activations;
-using MLSae.Activations.Cache;
 using MLSae.Browsing;
 using MLSae.Cli.Rendering;
-using MLSae.Models;
-using MLSae.Onnx;
-using MLSae.Ordering;
-using MLSae.Persistence;
 using MLSae.Reporting.Browser;
-using MLSae.Scoring;
+using MLSae.Runs;
 
 namespace MLSae.Cli.Commands;
 
 /// <summary>
 /// `mlsae browse --sae RUN --activations CACHE --out SITE`: a static feature browser (index table, feature pages with shaded
-/// contexts) that opens from the file system. Layout and JSON export: docs/browser.md.
+/// contexts) that opens from the file system; <see cref="FeatureSiteRun"/> computes it, this command writes or serves it.
+/// Layout and JSON export: docs/browser.md.
 /// </summary>
 static class BrowseCommand
 {
@@ -48,58 +43,24 @@ static class BrowseCommand
             if (r.Out is not null && Directory.Exists(r.Out) && !r.Overwrite)
                 throw new IOException($"The site folder '{r.Out}' already exists; pass --overwrite to replace it or choose another --out.");
             if (r.Port is < 0 or > 65535) throw new ArgumentException($"--port must be between 0 and 65535 (got {r.Port}).");
-            var options = new FeatureBrowserOptions { TopContexts = r.Top, BatchSize = r.Batch };
-            try { options.Validate(); }
-            catch (ArgumentOutOfRangeException e) when (e.ParamName is nameof(FeatureBrowserOptions.TopContexts) or nameof(FeatureBrowserOptions.BatchSize))
+            var options = new FeatureSiteRunOptions
             {
-                throw new ArgumentException($"--{(e.ParamName == nameof(FeatureBrowserOptions.TopContexts) ? "top" : "batch-size")} must be positive.", e);
-            }
-            if (!Directory.Exists(r.Cache))
-                throw new DirectoryNotFoundException($"--activations '{r.Cache}' does not exist; pass an activation-cache folder written by `mlsae extract`.");
-            var weights = SaeLoader.Load(r.Sae);
-            var other = r.Compare is null ? null : SaeLoader.Load(r.Compare);
-            using var cache = ActivationCache.Open(r.Cache);
-            FeatureBrowserBuilder.CheckCompatible(weights, cache);
-            if (other is not null)
-            {
-                try { FeatureBrowserBuilder.CheckCompatible(other, cache); }
-                catch (ArgumentException e) { throw new ArgumentException($"--compare '{r.Compare}': {e.Message}", e); }
-            }
-            var history = BrowseSources.History(r.Sae);
-            var decode = BrowseSources.Decoder(cache);
-            var unembedding = BrowseSources.Unembedding(cache);
-            var clock = Stopwatch.StartNew();
-            var data = Build("browse", weights, cache, decode, history, options, unembedding, r.Batch, r.Cpu);
-            SiteComparison? comparison = null;
-            if (other is not null)
-            {
-                var otherData = Build("browse --compare", other, cache, decode, BrowseSources.History(r.Compare!), options, unembedding, r.Batch, r.Cpu);
-                var matches = ProgressDisplay.Run("match features", _ => FeatureMatching.Compare(weights, other));
-                comparison = new SiteComparison(otherData, Path.GetFullPath(r.Compare!), matches);
-            }
-            double computed = clock.Elapsed.TotalSeconds;
-            var site = new FeatureSiteContent(data, Path.GetFullPath(r.Sae), comparison);
+                Browser = new FeatureBrowserOptions { TopContexts = r.Top, BatchSize = r.Batch }, Compare = r.Compare, PreferCuda = !r.Cpu,
+            };
+            var build = FeatureSiteRun.Build(r.Sae, r.Cache, options, ConsoleRunProgress.NotesOnStandardError());
             if (r.Out is not null)
             {
-                FeatureSiteWriter.Write(data, r.Out, Path.GetFullPath(r.Sae), r.Overwrite, r.Json, comparison);
-                Console.Out.WriteLine($"{weights.FeatureCount:N0} features x {cache.RowCount:N0} tokens: statistics and contexts {computed:F1} s, site written {clock.Elapsed.TotalSeconds - computed:F1} s -> {Path.Combine(Path.GetFullPath(r.Out), "index.html")}");
+                var clock = Stopwatch.StartNew();
+                FeatureSiteWriter.Write(build.Data, r.Out, Path.GetFullPath(r.Sae), r.Overwrite, r.Json, build.Comparison);
+                Console.Out.WriteLine($"{build.Data.Features.Length:N0} features x {build.Tokens:N0} tokens: statistics and contexts {build.Elapsed.TotalSeconds:F1} s, site written {clock.Elapsed.TotalSeconds:F1} s -> {Path.Combine(Path.GetFullPath(r.Out), "index.html")}");
             }
-            if (r.Serve) Serve(site, r.Port);
+            if (r.Serve) Serve(build.Site, r.Port);
             return 0;
         }
         catch (Exception e)
         {
             return CliErrors.Fail("browse", e);
         }
-    }
-
-    static FeatureBrowserData Build(string label, SaeWeights weights, ActivationCache cache, Func<int, string?> decode, FeatureHistory? history,
-        FeatureBrowserOptions options, Unembedding? unembedding, int batch, bool cpu)
-    {
-        using var scorer = new SaeScorer(weights, new SaeScorerOptions { BatchSize = batch, Execution = new OnnxExecutionOptions { PreferCuda = !cpu } });
-        var data = ProgressDisplay.Run(label, progress => FeatureBrowserBuilder.Build(weights, cache, scorer.Encode, decode, history, options, progress, unembedding));
-        foreach (var note in data.Notes) Console.Error.WriteLine($"note: {note}");
-        return data;
     }
 
     /// <summary>Serves until Ctrl+C (or standard input closes when it is not a terminal, so a parent process can stop it).</summary>

@@ -1,27 +1,21 @@
 using System.CommandLine;
 using System.Globalization;
 using MLSae.Activations;
-using MLSae.Activations.Cache;
 using MLSae.Cli.Rendering;
 using MLSae.Evaluation;
-using MLSae.Evaluation.Features;
 using MLSae.Evaluation.Preservation;
 using MLSae.Evaluation.Probing;
 using MLSae.Evaluation.Absorption;
-using MLSae.Models;
 using MLSae.Persistence;
 using MLSae.Runs;
-using MLSae.Scoring;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;
 
 /// <summary>
-/// `mlsae eval`: core metrics (and optionally sparse probing) of a trained SAE on cached activations;
-/// writes eval.json (SAEBench schema) and features.jsonl to --out (default: the run folder) and prints
-/// a summary table. The SAE is read by <see cref="SaeLoader"/>, the activations by
-/// <see cref="ActivationSources"/>; a cache's manifest names the model, whose tokenizer decodes the
-/// feature contexts and which (with the manifest's hook) produces the activations of --probe-data.
+/// `mlsae eval`: the flags become <see cref="RunEvaluationOptions"/>, <see cref="RunEvaluation"/> evaluates the SAE
+/// (core metrics and the optional probing, downstream preservation, absorption, SCR and TPP) and writes eval.json
+/// (SAEBench schema) and features.jsonl to --out (default: the run folder); this command prints the summary table.
 /// </summary>
 static class EvalCommand
 {
@@ -83,18 +77,9 @@ static class EvalCommand
         if (a.Json) AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         try
         {
-            var outDir = a.Out ?? (Directory.Exists(a.Sae) && RunFolder.SaePath(a.Sae) is not null ? a.Sae
-                : throw new ArgumentException($"--out is required: --sae '{a.Sae}' is not a training run folder (one holding {RunFolder.Sae}) to write eval.json into."));
-            var weights = SaeLoader.Load(a.Sae);
-            var source = ActivationSources.Open(a.Activations);
-            try
-            {
-                return Evaluate(a, outDir, weights, source);
-            }
-            finally
-            {
-                (source as IDisposable)?.Dispose();
-            }
+            var result = RunEvaluation.Evaluate(a.Sae, a.Activations, Options(a), new ConsoleRunProgress());
+            Render(a, result);
+            return 0;
         }
         catch (Exception e)
         {
@@ -106,132 +91,43 @@ static class EvalCommand
         }
     }
 
-    static int Evaluate(EvalArguments a, string outDir, SaeWeights weights, IActivationSource source)
+    /// <summary>The flags as <see cref="RunEvaluationOptions"/>: which evaluations run, and how.</summary>
+    internal static RunEvaluationOptions Options(EvalArguments a) => new()
     {
-        var cache = source as ActivationCache;
-        if (source.Dimension != weights.InputDim)
-            throw new ArgumentException($"The activations '{a.Activations}' have d={source.Dimension} but the SAE '{a.Sae}' reads d={weights.InputDim}; evaluate on activations from the SAE's model and hook.");
-        var options = new MetricsEvaluatorOptions { BatchSize = a.BatchSize, MaxTokens = a.MaxTokens };
-        // The run-evaluation forward (ONNX Runtime, unit-decoder-row codes), shared with the experiment runner.
-        using var forward = new EvaluationForward(weights, a.BatchSize);
-        var table = a.TopExamples > 0 ? new FeatureTableBuilder(weights.FeatureCount, a.TopExamples) : null;
-        var metrics = ProgressDisplay.Run("eval", progress => forward.CoreMetrics(source, options, table, progress));
+        OutputDirectory = a.Out, BatchSize = a.BatchSize, MaxTokens = a.MaxTokens, TopExamples = a.TopExamples,
+        Model = a.Model, Hook = a.Hook, TextField = a.TextField,
+        SparseProbing = a.ProbeData is { } probe
+            ? new ProbingEvaluation(probe) { LabelField = a.LabelField, Options = new SparseProbingOptions { PositiveClass = a.PositiveClass, Seed = a.Seed } }
+            : null,
+        Downstream = a.Data is { } data
+            ? new DownstreamEvaluation { Data = data, ContextLength = a.Context, MaxTokens = a.DownstreamTokens, ReconstructSpecialTokens = a.ReconstructSpecial }
+            : null,
+        Absorption = a.Absorption ? new AbsorptionEvaluatorOptions { MaxWords = a.AbsorptionWords, Seed = a.Seed } : null,
+        Scr = a.Concepts is { } c ? EvalConcepts.Scr(c) : null,
+        Tpp = a.Concepts is { } t ? EvalConcepts.Tpp(t) : null,
+    };
 
-        SparseProbingResult? probing = null;
-        if (a.ProbeData is { } probePath)
+    /// <summary>The timing lines, the summary table (or eval.json with --json) and the files written.</summary>
+    static void Render(EvalArguments a, RunEvaluationResult result)
+    {
+        if (result.Downstream is { } d)
         {
-            if (cache is null || string.IsNullOrEmpty(cache.Manifest.Model) || string.IsNullOrEmpty(cache.Manifest.Hook))
-                throw new ArgumentException($"--probe-data runs the texts through the model that produced the activations; '{a.Activations}' is not an activation cache whose manifest names its model and hook. Pass a cache folder written by `mlsae extract`.");
-            TransformerModel model;
-            try { model = ModelSources.Resolve(cache.Manifest.Model); }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"--probe-data runs the texts through the cache's model '{cache.Manifest.Model}', which does not resolve here ({e.Message}). Extract the cache with a model spec MLSae can load again (minilm-l6, pythia:DIR).", e);
-            }
-            using var text = ExtractorTextActivations.Create(model, cache.Manifest.Hook, new ExtractionOptions { ContextLength = cache.Manifest.Context > 0 ? cache.Manifest.Context : ExtractionDefaults.ContextLength, BatchSize = 1 });
-            var texts = LabeledTextReader.Read(probePath, a.LabelField, a.TextField);
-            var pooled = ProgressDisplay.Run("probe texts", progress => ProbingDataBuilder.Build(texts, text, forward, progress));
-            probing = ProgressDisplay.Run("sparse probing", progress =>
-                new SparseProbingEvaluator(new SparseProbingOptions { PositiveClass = a.PositiveClass, Seed = a.Seed }).Evaluate(pooled, progress));
+            double seconds = d.Result.Elapsed.TotalSeconds;
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"downstream preservation: {d.Result.Tokens:N0} tokens in {d.Result.Contexts:N0} contexts of {d.ContextLength}, {seconds:F1} s ({d.Result.Tokens / Math.Max(seconds, 1e-9):N0} tokens/s; original, SAE and ablation in one session, batch {d.BatchSize}, {d.Result.Provider})");
         }
-
-        DownstreamPreservationResult? downstream = null;
-        if (a.Data is { } dataPath)
-        {
-            downstream = Downstream(a, dataPath, weights, cache);
-            metrics = metrics with { Preservation = downstream.LanguageModel };
-        }
-
-        AbsorptionResult? absorbed = a.Absorption ? Absorption(a, weights, cache) : null;
-
-        var report = new EvalReport
-        {
-            Core = metrics, CoreOptions = options, SparseProbing = probing, Absorption = absorbed?.Metrics,
-            Downstream = downstream, DownstreamSource = a.Data is null ? null : Path.GetFullPath(a.Data),
-            ModelName = weights.Info.ModelName ?? cache?.Manifest.Model, HookName = weights.Info.HookName ?? cache?.Manifest.Hook,
-            SaeSource = Path.GetFullPath(a.Sae), ActivationsSource = Path.GetFullPath(a.Activations),
-        };
-        var evalPath = RunEvaluation.WriteReport(outDir, report);
-        if (table is not null)
-        {
-            ITokenMetadataSource? tokens = cache is not null ? new CacheTokenMetadata(cache) : source as ITokenMetadataSource;
-            table.Build().WriteJsonLines(Path.Combine(outDir, RunFolder.Features), tokens, tokens is null ? null : Decoder(cache));
-        }
+        if (result.Absorption is { Result: var ab } absorption)
+            AnsiConsole.MarkupLineInterpolated($"absorption: {ab.Words:N0} words ({ab.TrainWords:N0} train, {ab.TestWords:N0} test), letter probe test accuracy {ab.ProbeTestAccuracy:P1}, {absorption.Elapsed.TotalSeconds:F1} s");
         if (a.Json)
         {
             using var buffer = new MemoryStream();
-            EvalJsonWriter.Write(buffer, report);
+            EvalJsonWriter.Write(buffer, result.Report);
             Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
         }
         else
-            AnsiConsole.Write(SummaryTable(report));
-        AnsiConsole.MarkupLineInterpolated($"wrote [green]{evalPath}[/]");
-        if (a.Concepts is { Any: true } concepts)
-            EvalConcepts.Run(concepts, a.Model, a.Hook, a.Sae, weights, cache, outDir, a.TextField);
-        return 0;
-    }
-
-    /// <summary>First-letter absorption on the SAE's model and hook (--model / --hook override); prints the per-letter counts.</summary>
-    static AbsorptionResult Absorption(EvalArguments a, SaeWeights weights, ActivationCache? cache)
-    {
-        var spec = a.Model ?? NonEmpty(cache?.Manifest.Model) ?? weights.Info.ModelName
-            ?? throw new ArgumentException($"--absorption runs words through the SAE's model, but neither the activations '{a.Activations}' nor the SAE name one: pass --model (e.g. minilm-l6 or pythia:DIR).");
-        var hook = a.Hook ?? weights.Info.HookName ?? NonEmpty(cache?.Manifest.Hook)
-            ?? throw new ArgumentException($"--absorption reads the SAE's hook, but neither the SAE '{a.Sae}' nor the activations name one: pass --hook (e.g. blocks.3.hook_resid_post).");
-        TransformerModel model;
-        try { model = ModelSources.Resolve(spec); }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"--absorption runs words through model '{spec}', which does not resolve here ({e.Message}). Pass --model with a spec MLSae can load (minilm-l6, pythia:DIR, onnx:FILE).", e);
-        }
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var evaluator = new AbsorptionEvaluator(new AbsorptionEvaluatorOptions { MaxWords = a.AbsorptionWords, Seed = a.Seed });
-        var result = ProgressDisplay.Run("absorption", progress => evaluator.Evaluate(model, hook, weights, null, progress));
-        AnsiConsole.MarkupLineInterpolated($"absorption: {result.Words:N0} words ({result.TrainWords:N0} train, {result.TestWords:N0} test), letter probe test accuracy {result.ProbeTestAccuracy:P1}, {clock.Elapsed.TotalSeconds:F1} s");
-        return result;
-    }
-
-    /// <summary>Runs --data through the model unchanged, with the SAE spliced in and zero-ablated; prints the timing.</summary>
-    static DownstreamPreservationResult Downstream(EvalArguments a, string dataPath, SaeWeights weights, ActivationCache? cache)
-    {
-        var spec = a.Model ?? NonEmpty(cache?.Manifest.Model) ?? weights.Info.ModelName
-            ?? throw new ArgumentException($"--data runs texts through the SAE's model, but neither the activations '{a.Activations}' nor the SAE name one: pass --model (e.g. minilm-l6 or pythia:DIR).");
-        var hook = a.Hook ?? weights.Info.HookName ?? NonEmpty(cache?.Manifest.Hook)
-            ?? throw new ArgumentException($"--data splices the SAE at its hook, but neither the SAE '{a.Sae}' nor the activations name one: pass --hook (e.g. blocks.3.hook_resid_post).");
-        TransformerModel model;
-        try { model = DownstreamModels.Resolve(spec); }
-        catch (ArgumentException e)
-        {
-            throw new ArgumentException($"--data runs the texts through model '{spec}', which does not resolve here ({e.Message}). Pass --model with a spec MLSae can load (minilm-l6, pythia:DIR, onnx:FILE).", e);
-        }
-        int context = a.Context > 0 ? a.Context : cache is { Manifest.Context: > 0 } ? cache.Manifest.Context : DownstreamPreservationDefaults.ContextLength;
-        using var evaluator = new DownstreamPreservationEvaluator(model, hook, weights, new DownstreamPreservationOptions
-        {
-            ContextLength = context, MaxTokens = a.DownstreamTokens, ReconstructSpecialTokens = a.ReconstructSpecial,
-        });
-        var result = ProgressDisplay.Run("downstream preservation", progress => evaluator.Evaluate(CorpusReader.Read(dataPath, a.TextField), progress));
-        double seconds = result.Elapsed.TotalSeconds;
-        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-            $"downstream preservation: {result.Tokens:N0} tokens in {result.Contexts:N0} contexts of {context}, {seconds:F1} s ({result.Tokens / Math.Max(seconds, 1e-9):N0} tokens/s; original, SAE and ablation in one session, batch {evaluator.BatchSize}, {result.Provider})");
-        return result;
-    }
-
-    static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
-
-    /// <summary>Token id to text through the tokenizer of the cache's model; null (ids are printed) when it cannot be resolved.</summary>
-    internal static Func<int, string>? Decoder(ActivationCache? cache)
-    {
-        if (cache is null || string.IsNullOrWhiteSpace(cache.Manifest.Model)) return null;
-        try
-        {
-            var tokenizer = ModelSources.ResolveTokenizer(cache.Manifest.Model);
-            return id => tokenizer.IdToToken(id) ?? id.ToString(CultureInfo.InvariantCulture);
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
-        {
-            MLSae.Diagnostics.MLSaeLog.Info($"feature contexts show token ids: the cache's model '{cache.Manifest.Model}' does not resolve here ({e.Message}).");
-            return null;
-        }
+            AnsiConsole.Write(SummaryTable(result.Report));
+        AnsiConsole.MarkupLineInterpolated($"wrote [green]{result.EvalPath}[/]");
+        EvalConcepts.Render(result);
     }
 
     internal static Table SummaryTable(EvalReport report)

@@ -1,19 +1,15 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
-using MLSae.Activations;
-using MLSae.Activations.Cache;
-using MLSae.Cli.Rendering;
 using MLSae.Evaluation.Concepts;
-using MLSae.Evaluation.Probing;
-using MLSae.Models;
+using MLSae.Runs;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;
 
 /// <summary>
-/// The SCR / TPP part of `mlsae eval`: --scr FILE --scr-labels A,B and --tpp FILE --tpp-label C run the labelled
-/// texts through the SAE's model to its hook and write scr.json / tpp.json (SAEBench's shape) beside eval.json.
+/// The SCR / TPP flags of `mlsae eval`: --scr FILE --scr-labels A,B and --tpp FILE --tpp-label C become
+/// <see cref="RunEvaluationOptions.Scr"/> / <see cref="RunEvaluationOptions.Tpp"/> (the library writes scr.json / tpp.json
+/// beside eval.json); the results are rendered as one line each.
 /// </summary>
 static class EvalConcepts
 {
@@ -53,49 +49,34 @@ static class EvalConcepts
         return null;
     }
 
-    /// <summary>Runs SCR and/or TPP and writes their JSON into <paramref name="outDir"/>.</summary>
-    public static void Run(Arguments c, string? modelSpec, string? hookName, string saeSource, SaeWeights weights, ActivationCache? cache, string outDir, string textField)
+    /// <summary>--scr FILE --scr-labels A,B as the library's request (null without --scr).</summary>
+    public static ScrEvaluation? Scr(Arguments c) => c.Scr is { } path && Split(c.ScrLabels!) is [var a, var b]
+        ? new ScrEvaluation(path, a, b) { Options = new ScrOptions { NValues = ParseNValues(c), TrainSetSize = c.TrainSetSize, TestSetSize = c.TestSetSize } }
+        : null;
+
+    /// <summary>--tpp FILE --tpp-label C [--tpp-classes ...] as the library's request (null without --tpp).</summary>
+    public static TppEvaluation? Tpp(Arguments c) => c.Tpp is { } path
+        ? new TppEvaluation(path, c.TppLabel!)
+        {
+            Options = new TppOptions { NValues = ParseNValues(c), TrainSetSize = c.TrainSetSize, TestSetSize = c.TestSetSize, Classes = c.TppClasses is null ? null : Split(c.TppClasses) },
+        }
+        : null;
+
+    static int[]? ParseNValues(Arguments c) => c.NValues is null ? null : [.. Split(c.NValues).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+
+    /// <summary>One line per concept evaluation run: its metric per n and the file written.</summary>
+    public static void Render(RunEvaluationResult result)
     {
-        var spec = modelSpec ?? NonEmpty(cache?.Manifest.Model) ?? weights.Info.ModelName
-            ?? throw new ArgumentException("--scr/--tpp run texts through the SAE's model, but neither the activations nor the SAE name one: pass --model (e.g. minilm-l6).");
-        var hook = hookName ?? weights.Info.HookName ?? NonEmpty(cache?.Manifest.Hook)
-            ?? throw new ArgumentException("--scr/--tpp read the SAE's hook, but neither the SAE nor the activations name one: pass --hook (e.g. blocks.3.hook_resid_post).");
-        int context = cache is { Manifest.Context: > 0 } ? cache.Manifest.Context : ExtractionDefaults.ContextLength;
-        var model = ModelSources.Resolve(spec);
-        int[]? nValues = c.NValues is null ? null : [.. Split(c.NValues).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
-        using var source = ExtractorTextActivations.Create(model, hook, new ExtractionOptions { ContextLength = context, BatchSize = 1 });
-        ConceptRunInfo Info(string data, int texts, double seconds) => new()
+        if (result.Scr is { Result: var scr } scrRun)
         {
-            ModelName = spec, HookName = hook, SaeSource = Path.GetFullPath(saeSource), DataSource = Path.GetFullPath(data),
-            ContextLength = context, Texts = texts, FeatureCount = weights.FeatureCount, Seconds = seconds,
-        };
-        if (c.Scr is { } scrPath)
-        {
-            var clock = Stopwatch.StartNew();
-            var columns = Split(c.ScrLabels!);
-            var texts = ConceptTextReader.Read(scrPath, columns, textField);
-            var data = ProgressDisplay.Run("scr texts", p => ConceptData.Build(texts, source, weights, p));
-            var result = ProgressDisplay.Run("scr", p => new ScrEvaluator(new ScrOptions { NValues = nValues, TrainSetSize = c.TrainSetSize, TestSetSize = c.TestSetSize }).Evaluate(data, columns[0], columns[1], p));
-            var path = Path.Combine(outDir, ConceptJsonWriter.ScrFileName);
-            ConceptJsonWriter.WriteScr(path, result, Info(scrPath, texts.Count, clock.Elapsed.TotalSeconds));
-            var n = result.Options.NValues!;
+            var n = scr.Options.NValues!;
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"scr: {string.Join(", ", n.Select(k => $"n={k} {result.Metric[k]:F3}"))} (direction {result.MetricDirection}); wrote [green]{path}[/]");
+                $"scr: {string.Join(", ", n.Select(k => $"n={k} {scr.Metric[k]:F3}"))} (direction {scr.MetricDirection}); wrote [green]{scrRun.Path}[/]");
         }
-        if (c.Tpp is { } tppPath)
-        {
-            var clock = Stopwatch.StartNew();
-            var texts = ConceptTextReader.Read(tppPath, [c.TppLabel!], textField);
-            var data = ProgressDisplay.Run("tpp texts", p => ConceptData.Build(texts, source, weights, p));
-            var classes = c.TppClasses is null ? null : Split(c.TppClasses);
-            var result = ProgressDisplay.Run("tpp", p => new TppEvaluator(new TppOptions { NValues = nValues, TrainSetSize = c.TrainSetSize, TestSetSize = c.TestSetSize, Classes = classes }).Evaluate(data, c.TppLabel!, p));
-            var path = Path.Combine(outDir, ConceptJsonWriter.TppFileName);
-            ConceptJsonWriter.WriteTpp(path, result, Info(tppPath, texts.Count, clock.Elapsed.TotalSeconds));
+        if (result.Tpp is { Result: var tpp } tppRun)
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"tpp: {string.Join(", ", result.TotalMetric.OrderBy(kv => kv.Key).Select(kv => $"n={kv.Key} {kv.Value:F3}"))}; wrote [green]{path}[/]");
-        }
+                $"tpp: {string.Join(", ", tpp.TotalMetric.OrderBy(kv => kv.Key).Select(kv => $"n={kv.Key} {kv.Value:F3}"))}; wrote [green]{tppRun.Path}[/]");
     }
 
     static string[] Split(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    static string? NonEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }

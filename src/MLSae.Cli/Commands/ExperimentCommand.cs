@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using MLSae.Runs.Experiments;
 using MLSae.Cli.Rendering;
-using MLSae.Diagnostics;
 using MLSae.Training;
 using Spectre.Console;
 
@@ -48,35 +46,15 @@ static class ExperimentCommand
         int threads, bool report)
     {
         if (threads < 0) throw new ArgumentException($"--threads must be 0 (defaults) or positive, not {threads}.");
-        var experiment = ExperimentFile.Load(configPath);
-        if (model is not null || hook is not null || activations is not null)
-            experiment = experiment with
-            {
-                Source = experiment.Source with
-                {
-                    Model = model ?? experiment.Source.Model,
-                    Hook = hook ?? experiment.Source.Hook,
-                    // Command-line paths are relative to the working folder, not to the experiment file.
-                    Activations = activations is not null ? Path.GetFullPath(activations) : model is not null ? null : experiment.Source.Activations,
-                },
-            };
-        if (seeds is { } n) experiment = experiment.WithSeedCount(n);
-        if (quick) experiment = experiment.Quick.Apply(experiment);
+        var experiment = new ExperimentOverrides { Model = model, Hook = hook, Activations = activations, Seeds = seeds, Quick = quick }
+            .ApplyTo(ExperimentFile.Load(configPath));
 
         int runs = experiment.Runs.Count, seedCount = experiment.Seeds.Count;
         AnsiConsole.MarkupLineInterpolated($"experiment [bold]{experiment.Name}[/]{(quick ? " (quick)" : "")}: {runs} runs x {seedCount} seeds = {runs * seedCount} trainings -> {Path.GetFullPath(outDir)}");
         var runner = new ExperimentRunner(experiment, outDir, new ExperimentRunnerOptions { Threads = threads, Report = report });
-        var summary = runner.Run(new ConsoleProgress());
+        var summary = runner.Run(new ConsoleRunProgress());
         AnsiConsole.MarkupLineInterpolated($"[green]done[/] in {summary.Elapsed.TotalMinutes:F1} min: {summary.Trained} trained, {summary.Skipped} already finished.");
         if (summary.ReportPath is { } path) AnsiConsole.MarkupLineInterpolated($"report: [green]{path}[/]");
         return 0;
-    }
-
-    /// <summary>Each stage as a progress bar; notices as plain lines.</summary>
-    sealed class ConsoleProgress : IExperimentProgress
-    {
-        public T Stage<T>(string title, Func<IProgress<ProgressInfo>?, T> work) => ProgressDisplay.Run(title, p => work(p));
-
-        public void Notice(string message) => AnsiConsole.MarkupLineInterpolated($"[grey]{message}[/]");
     }
 }

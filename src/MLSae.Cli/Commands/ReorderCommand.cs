@@ -1,20 +1,14 @@
 using System.CommandLine;
-using MLSae.Activations;
 using MLSae.Cli.Rendering;
-using MLSae.Models;
 using MLSae.Ordering;
-using MLSae.Persistence;
-using MLSae.Persistence.Onnx;
 using MLSae.Runs;
-using MLSae.Scoring;
 using Spectre.Console;
 
 namespace MLSae.Cli.Commands;
 
 /// <summary>
-/// `mlsae reorder`: sorts a trained SAE's features by a key computed on activations (post hoc, equivalent SAE).
-/// Reads the SAE with <see cref="SaeLoader"/> and the activations with <see cref="ActivationSources"/>; writes a
-/// new run folder holding sae.onnx (with the permutation log and original indices in its metadata).
+/// `mlsae reorder`: sorts a trained SAE's features by a key computed on activations (post hoc, equivalent SAE), or
+/// aligns them to a reference SAE, through <see cref="ReorderRun"/>; this command parses the flags and prints the result.
 /// </summary>
 static class ReorderCommand
 {
@@ -51,69 +45,25 @@ static class ReorderCommand
         _ => throw new ArgumentException($"--by '{text}' is not a sort key; use frequency, mean-activation, importance, random or original."),
     };
 
-    static string Target(string saeDir, string outDir, bool overwrite)
+    static int Align(string saeDir, string referencePath, string outDir, bool overwrite) => CliErrors.Guard("reorder", () =>
     {
-        if (Path.GetFullPath(saeDir) == Path.GetFullPath(outDir))
-            throw new ArgumentException($"--out '{outDir}' is the input run folder; write the reordered SAE to a new folder.");
-        var target = Path.Combine(outDir, RunFolder.Sae);
-        if (File.Exists(target) && !overwrite)
-            throw new IOException($"'{target}' exists; pass --overwrite to replace it or choose another --out.");
-        return target;
-    }
+        var aligned = ReorderRun.Align(saeDir, referencePath, outDir, overwrite);
+        int moved = aligned.Info.Permutations[^1].Order.Where((o, j) => o != j).Count();
+        Console.Out.WriteLine($"aligned {aligned.FeatureCount} features to {referencePath} ({moved} moved) -> {outDir}");
+        return 0;
+    });
 
-    static int Align(string saeDir, string referencePath, string outDir, bool overwrite)
+    static int Run(string saeDir, string? activationDir, string byText, string outDir, long maxRows, int seed, bool writeCurves, bool overwrite) => CliErrors.Guard("reorder", () =>
     {
-        try
+        if (activationDir is null) throw new ArgumentException("--activations is required to compute a sort key (or pass --align-to REF to order by a reference SAE).");
+        var options = new ReorderRunOptions
         {
-            var target = Target(saeDir, outDir, overwrite);
-            var weights = SaeLoader.Load(saeDir);
-            var aligned = SaeFeatureAlignment.AlignTo(weights, SaeLoader.Load(referencePath));
-            Directory.CreateDirectory(outDir);
-            SaeOnnx.Save(aligned, target);
-            int moved = aligned.Info.Permutations[^1].Order.Where((o, j) => o != j).Count();
-            Console.Out.WriteLine($"aligned {weights.FeatureCount} features to {referencePath} ({moved} moved) -> {outDir}");
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Fail("reorder", e);
-        }
-    }
-
-    static int Run(string saeDir, string? activationDir, string byText, string outDir, long maxRows, int seed, bool writeCurves, bool overwrite)
-    {
-        try
-        {
-            if (activationDir is null) throw new ArgumentException("--activations is required to compute a sort key (or pass --align-to REF to order by a reference SAE).");
-            var key = ParseKey(byText);
-            if (maxRows <= 0) throw new ArgumentException($"--max-rows must be positive (got {maxRows}).");
-            var target = Target(saeDir, outDir, overwrite);
-            var weights = SaeLoader.Load(saeDir);
-            var source = ActivationSources.Open(activationDir);
-            SaeReorderResult result;
-            try
-            {
-                var options = new SaeReorderOptions { By = key, MaxRows = maxRows, Seed = seed };
-                result = ProgressDisplay.Run($"reorder by {byText}", p => SaeFeatureReorder.Reorder(weights, source, options, p));
-                Directory.CreateDirectory(outDir);
-                SaeOnnx.Save(result.Weights, target);
-                if (writeCurves)
-                {
-                    var list = ProgressDisplay.Run("prefix curves", p => PrefixCurves.CompareOrderings(weights, source, Math.Min(maxRows, 100_000), seed, p));
-                    PrefixCurveFile.Write(outDir, list);
-                }
-            }
-            finally
-            {
-                (source as IDisposable)?.Dispose();
-            }
-            int moved = result.Order.Where((o, j) => o != j).Count();
-            AnsiConsole.MarkupLineInterpolated($"[green]reordered[/] {weights.FeatureCount} features by {byText} ({moved} moved) -> {outDir}");
-            return 0;
-        }
-        catch (Exception e)
-        {
-            return CliErrors.Fail("reorder", e);
-        }
-    }
+            Reorder = new SaeReorderOptions { By = ParseKey(byText), MaxRows = maxRows, Seed = seed },
+            PrefixCurves = writeCurves, Overwrite = overwrite,
+        };
+        var result = ReorderRun.Reorder(saeDir, activationDir, outDir, options, new ConsoleRunProgress());
+        int moved = result.Order.Where((o, j) => o != j).Count();
+        AnsiConsole.MarkupLineInterpolated($"[green]reordered[/] {result.Weights.FeatureCount} features by {byText} ({moved} moved) -> {outDir}");
+        return 0;
+    });
 }

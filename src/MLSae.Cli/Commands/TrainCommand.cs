@@ -54,12 +54,8 @@ static class TrainCommand
         int Run(ParseResult parse)
         {
             var runDir = parse.GetValue(output)!;
-            // On --resume the run's own run.json is the base, so `train --resume --out DIR --activations A` needs nothing else;
-            // options given again must match it (TrainRunFolder refuses a resume that changes them).
-            var stored = Path.Combine(runDir, RunFolder.RunConfig);
-            var run = parse.GetValue(config) is { } path ? TrainRunConfig.Load(path)
-                : parse.GetValue(resume) && File.Exists(stored) ? TrainRunConfig.Load(stored)
-                : TrainRunConfig.Default;
+            // On --resume the run's own run.json is the base; options given again must match it (TrainRunFolder refuses a resume that changes them).
+            var run = TrainRunConfig.Base(parse.GetValue(config), runDir, parse.GetValue(resume));
             var o = run.Training with
             {
                 Architecture = CliEnums.Parse(parse.GetValue(arch), "--arch", run.Training.Architecture),

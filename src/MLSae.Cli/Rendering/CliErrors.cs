@@ -91,6 +91,19 @@ static partial class CliErrors
         ["ReorderOptions.HistoryInterval"] = "--history-interval",
         ["ExtractionOptions.ContextLength"] = "--context", ["ExtractionOptions.BatchSize"] = "--batch-size",
         ["SaeExportOptions.Overwrite"] = "--overwrite", ["SaeExportOptions.HookPoint"] = "--hookpoint",
+        ["RunEvaluationOptions.OutputDirectory"] = "--out", ["RunEvaluationOptions.BatchSize"] = "--batch-size",
+        ["RunEvaluationOptions.MaxTokens"] = "--max-tokens", ["RunEvaluationOptions.TopExamples"] = "--top-examples",
+        ["RunEvaluationOptions.Model"] = "--model", ["RunEvaluationOptions.Hook"] = "--hook",
+        ["RunEvaluationOptions.TextField"] = "--text-field", ["RunEvaluationOptions.SparseProbing"] = "--probe-data",
+        ["RunEvaluationOptions.Downstream"] = "--data", ["RunEvaluationOptions.Absorption"] = "--absorption",
+        ["RunEvaluationOptions.Scr"] = "--scr", ["RunEvaluationOptions.Tpp"] = "--tpp",
+        ["ScrOptions.NValues"] = "--concept-n", ["TppOptions.NValues"] = "--concept-n", ["TppOptions.Classes"] = "--tpp-classes",
+        ["ScrOptions.TrainSetSize"] = "--concept-train-size", ["TppOptions.TrainSetSize"] = "--concept-train-size",
+        ["ScrOptions.TestSetSize"] = "--concept-test-size", ["TppOptions.TestSetSize"] = "--concept-test-size",
+        ["SaeReorderOptions.By"] = "--by", ["SaeReorderOptions.MaxRows"] = "--max-rows", ["SaeReorderOptions.Seed"] = "--seed",
+        ["ReorderRunOptions.PrefixCurves"] = "--prefix-curves", ["ReorderRunOptions.Overwrite"] = "--overwrite",
+        ["FeatureBrowserOptions.TopContexts"] = "--top", ["FeatureBrowserOptions.BatchSize"] = "--batch-size",
+        ["FeatureSiteRunOptions.Compare"] = "--compare",
     };
 
     /// <summary>Method arguments the library names in C# syntax (TrainRun.Execute's resume and overwrite), as the CLI's flags.</summary>
@@ -99,13 +112,24 @@ static partial class CliErrors
         ("resume: true", "--resume"), ("resume: false", "without --resume"), ("overwrite: true", "--overwrite"),
     ];
 
-    /// <summary>"--resume (ActivationCacheWriterOptions.Resume)" becomes "--resume"; "SaeTrainingOptions.K" becomes "--k"; other option properties keep only their name.</summary>
+    /// <summary>Method arguments the library names as "the textField argument", as the CLI's flags.</summary>
+    static readonly Dictionary<string, string> s_namedArguments = new(StringComparer.Ordinal)
+    {
+        ["textField"] = "--text-field", ["labelField"] = "--label-field", ["tokenizerPath"] = "--tokenizer",
+        ["revision"] = "--revision", ["count"] = "--seeds",
+    };
+
+    /// <summary>
+    /// "--resume (ActivationCacheWriterOptions.Resume)" becomes "--resume"; "SaeTrainingOptions.K" becomes "--k"; other option
+    /// properties keep only their name; "resume: true" and "the textField argument" become "--resume" and "--text-field".
+    /// </summary>
     internal static string Clean(string text)
     {
         text = FlagThenProperty().Replace(text, m => m.Groups["flag"].Value);
         text = PropertyThenFlag().Replace(text, m => m.Groups["flag"].Value);
         text = Property().Replace(text, m => s_flags.TryGetValue(m.Value, out var flag) ? flag : m.Groups["name"].Value);
         foreach (var (argument, flag) in s_arguments) text = text.Replace(argument, flag, StringComparison.Ordinal);
+        text = NamedArgument().Replace(text, m => s_namedArguments.TryGetValue(m.Groups["name"].Value, out var flag) ? flag : m.Value);
         return string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
@@ -117,4 +141,7 @@ static partial class CliErrors
 
     [GeneratedRegex(@"\b\w+Options\.(?<name>\w+)\b")]
     private static partial Regex Property();
+
+    [GeneratedRegex(@"\bthe (?<name>[a-z]\w*) argument\b")]
+    private static partial Regex NamedArgument();
 }

@@ -212,7 +212,7 @@ window.MLSAE = window.MLSAE || {};
   if (params.get("sort") !== null) { sortCol = +params.get("sort"); sortDir = params.get("desc") === "1" ? -1 : 1; }
   if (q) { document.getElementById("tokensearch").value = q; search(); }
   apply();
-  // Milliseconds from navigation start to the first rendered table (docs/benchmarks.md reads it from --dump-dom).
+  // Milliseconds from navigation start to the first rendered table (docs/benchmarks.md reads it from a headless DOM dump).
   document.body.setAttribute("data-ready-ms", performance.now().toFixed(0));
 })();
 """;

@@ -30,9 +30,9 @@ public static class FeatureSiteWriter
         var site = new FeatureSiteContent(data, saeLabel, compare);
         ArgumentException.ThrowIfNullOrWhiteSpace(siteDirectory);
         var target = Path.GetFullPath(siteDirectory.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
-        if (File.Exists(target)) throw new IOException($"--out '{target}' is a file; pass a folder for the site.");
+        if (File.Exists(target)) throw new IOException($"The site folder '{target}' is a file; pass a folder for the site.");
         if (Directory.Exists(target) && !overwrite)
-            throw new IOException($"The site folder '{target}' already exists; pass --overwrite to replace it or choose another --out.");
+            throw new IOException($"The site folder '{target}' already exists; pass overwrite: true to replace it or choose another folder.");
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);
         var tmp = Path.Combine(parent, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");

@@ -9,7 +9,7 @@ namespace MLSae.Reporting.Plots;
 /// so an axis spanning a fraction of a decade still gets several labels (ScottPlot's integer-only ticks leave
 /// it blank); minor ticks from the next denser set.
 /// </summary>
-public sealed class LogTickGenerator : ITickGenerator
+internal sealed class LogTickGenerator : ITickGenerator
 {
     // Densest first: the first set whose ticks fit is used, the set before it gives the minor ticks.
     static readonly double[][] s_mantissas =

@@ -40,7 +40,7 @@ public static class ExperimentActivations
             manifest.Metadata.TryGetValue(SourceKey, out var existing);
             if (existing != signature)
                 throw new IOException($"'{dir}' holds activations extracted for another source ({existing ?? "unknown"}); this experiment asks for {signature}. " +
-                    "Use a new --out folder (runs trained on the old activations would not be comparable), or delete that folder.");
+                    "Use a new output folder (runs trained on the old activations would not be comparable), or delete that folder.");
             if (manifest.Complete)
             {
                 progress.Notice($"using the activations already extracted in {dir} ({manifest.TotalRows:N0} tokens)");

@@ -33,7 +33,7 @@ public sealed record ExperimentDefinition
     /// <summary>This experiment with <paramref name="count"/> seeds: the file's first ones, then the next integers after the largest.</summary>
     public ExperimentDefinition WithSeedCount(int count)
     {
-        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "--seeds must be at least 1.");
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "The seed count (the count argument) must be at least 1.");
         var seeds = Seeds.Take(count).ToList();
         int next = seeds.Count > 0 ? Seeds.Max() + 1 : 1;
         while (seeds.Count < count) seeds.Add(next++);

@@ -27,7 +27,7 @@ public static partial class ExperimentFile
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
-            throw new FileNotFoundException($"Experiment file '{path}' does not exist. Pass --config with a JSON experiment file (see examples/SeedExperiments/seed-runs.json).", path);
+            throw new FileNotFoundException($"Experiment file '{path}' does not exist. Pass a JSON experiment file (see examples/SeedExperiments/seed-runs.json).", path);
         var full = Path.GetFullPath(path);
         return Parse(File.ReadAllText(full), path, Path.GetDirectoryName(full)!);
     }

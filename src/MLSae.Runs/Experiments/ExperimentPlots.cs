@@ -11,7 +11,7 @@ namespace MLSae.Runs.Experiments;
 /// activation_dist_step_{N}.png, {run}/activation_history_step_{N}.png, metrics_comparison.png,
 /// prefix_curves.png and feature_density.png.
 /// </summary>
-public static class ExperimentPlots
+internal static class ExperimentPlots
 {
     /// <summary>Metrics comparison file name.</summary>
     public const string MetricsComparison = "metrics_comparison.png";

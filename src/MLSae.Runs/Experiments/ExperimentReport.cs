@@ -114,7 +114,7 @@ public static class ExperimentReport
         int n = e.Seeds.Count;
         if (n < 2)
         {
-            sb.AppendLine("With one seed there is no estimate of seed-to-seed spread, so no difference can be called real. Run with `--seeds 3` or more.");
+            sb.AppendLine("With one seed there is no estimate of seed-to-seed spread, so no difference can be called real. Run with 3 seeds or more.");
             return sb.ToString();
         }
         // Under pure noise, (difference / standard error) follows roughly a t distribution with 2(n - 1) degrees of freedom.

@@ -23,7 +23,7 @@ public sealed record SeedResult(int Seed, string Directory, IReadOnlyDictionary<
 public sealed record RunResults(ExperimentRun Run, IReadOnlyList<SeedResult> Seeds);
 
 /// <summary>Reads run folders back (the report always reads the files, so it matches eval.json exactly).</summary>
-public static class ExperimentResults
+internal static class ExperimentResults
 {
     /// <summary>Training loss averaged over the last 10% of metrics.csv rows (at least one row).</summary>
     public const string FinalLoss = "final_loss";

@@ -34,7 +34,7 @@ public static class RunFolderState
         var stored = TrainRun.LoadConfig(runDirectory);
         if (FirstDifference(stored.ToJson(), expected.ToJson(), "") is { } diff)
             throw new InvalidOperationException(
-                $"'{runDirectory}' holds a run trained with another configuration ({diff}). Use a new --out folder, " +
+                $"'{runDirectory}' holds a run trained with another configuration ({diff}). Use a new output folder, " +
                 "or delete that run folder to train it again (quick and full runs cannot share an output folder).");
         bool sae = File.Exists(Path.Combine(runDirectory, RunFolder.Sae));
         bool evaluated = File.Exists(Path.Combine(runDirectory, RunFolder.Eval))

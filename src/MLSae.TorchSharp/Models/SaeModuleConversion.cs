@@ -38,7 +38,7 @@ public static class SaeModuleConversion
     }
 
     /// <summary>A module of the weights' architecture holding <paramref name="weights"/> (for inspection or fine-tuning).</summary>
-    public static SaeModule FromWeights(SaeWeights weights, SaeTrainingOptions options)
+    internal static SaeModule FromWeights(SaeWeights weights, SaeTrainingOptions options)
     {
         var module = SaeModuleFactory.Create(options with { Architecture = weights.Architecture, FeatureCount = weights.FeatureCount, K = weights.K > 0 ? weights.K : options.K }, weights.InputDim);
         module.LoadWeights(weights);

@@ -11,7 +11,7 @@ public interface IReorderStrategy
 }
 
 /// <summary>Creates strategies from options.</summary>
-public static class ReorderStrategies
+internal static class ReorderStrategies
 {
     /// <summary>The strategy <paramref name="options"/> names.</summary>
     public static IReorderStrategy Create(ReorderOptions options) => options.Strategy switch

@@ -39,7 +39,7 @@ public static class TrainRun
         config.Training.Validate(batches.Dimension);
         config.Ordering.Validate();
         if (runDirectory is null) return Train(batches, config, null, provenance, resume, progress, cancellation);
-        using var folderLock = FolderLock.Acquire(runDirectory, resume ? "train --resume" : "train");
+        using var folderLock = FolderLock.Acquire(runDirectory, resume ? "training (resumed)" : "training");
         TrainRunFolder.Prepare(runDirectory, config, resume, overwrite);
         AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFolder.RunConfig), config.ToJson().ToJsonString(SaeTrainer.JsonOptions));
         return Train(batches, config, runDirectory, provenance, resume, progress, cancellation);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MLSae.Ordering;
+using MLSae.Persistence;
 using MLSae.Training;
 
 namespace MLSae.Runs;
@@ -45,6 +46,20 @@ public sealed record TrainRunConfig(SaeTrainingOptions Training, ReorderOptions 
             // The serializer's message ("'n' is an invalid start of a property name...") does not say which file.
             throw new JsonException($"Config file '{path}' is not valid: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The config a training run starts from before the caller's own changes: the file at <paramref name="configPath"/> when
+    /// given; else, when resuming a run folder that holds run.json, that run's config (so a resume needs nothing else, and
+    /// options given again must match it); else <see cref="Default"/>.
+    /// </summary>
+    public static TrainRunConfig Base(string? configPath, string runDirectory, bool resume)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runDirectory);
+        var stored = Path.Combine(runDirectory, RunFolder.RunConfig);
+        return configPath is not null ? Load(configPath)
+            : resume && File.Exists(stored) ? Load(stored)
+            : Default;
     }
 
     /// <summary>This config as one JSON object (the shape <see cref="FromJson"/> reads).</summary>

@@ -87,7 +87,7 @@ public sealed class ActivationExtractor : IDisposable
         if (!stopped && batch.Count > 0) stopped = Flush();
         if (stored == 0)
             throw new InvalidDataException(packer.Documents == 0
-                ? "The corpus holds no documents. Check --data and --text-field."
+                ? "The corpus holds no documents. Check the corpus and the textField argument it was read with."
                 : $"The corpus's {packer.Documents:N0} documents produced no tokens to store.");
         progress?.Report(new ProgressInfo(stored, max, "tokens", $"{packer.Documents:N0} docs"));
         return new ExtractionSummary(_model.Name, Hook.Name, Hook.TensorName, Dimension, _options.ContextLength,

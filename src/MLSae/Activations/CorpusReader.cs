@@ -125,7 +125,7 @@ public static class CorpusReader
                 // value (common in datasets) and is skipped, counted and reported at the end of the file.
                 if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
                     throw new InvalidDataException($"{file}:{lineNo}: field '{field}' is {Kind(value.ValueKind)} ({Shorten(value.GetRawText())}), not a string. " +
-                        "Pass --text-field with the field that holds the text.");
+                        "Pass the textField argument with the field that holds the text.");
                 text = value.ValueKind == JsonValueKind.String ? value.GetString() : null;
                 if (text is null && nulls++ == 0) firstNull = lineNo;
             }
@@ -179,7 +179,7 @@ public static class CorpusReader
             var fields = reader.Schema.GetDataFields();
             var df = fields.FirstOrDefault(f => f.Name == Match(fields.Select(x => x.Name), field)) ?? throw MissingField(file, field, fields.Select(f => f.Name), "the schema");
             if (df.ClrType != typeof(string) && df.ClrType != typeof(ReadOnlyMemory<char>))
-                throw new InvalidDataException($"Parquet column '{field}' in '{file}' holds {df.ClrType.Name}, not text. Pass --text-field with a string column.");
+                throw new InvalidDataException($"Parquet column '{field}' in '{file}' holds {df.ClrType.Name}, not text. Pass the textField argument with a string column.");
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 string?[] texts;
@@ -208,5 +208,5 @@ public static class CorpusReader
     }
 
     static InvalidDataException MissingField(string file, string field, IEnumerable<string> found, string where) =>
-        new($"'{file}' has no text field '{field}' ({where} has: {string.Join(", ", found)}). Pass --text-field with one of those.");
+        new($"'{file}' has no text field '{field}' ({where} has: {string.Join(", ", found)}). Pass the textField argument with one of those.");
 }

@@ -7,7 +7,7 @@ namespace MLSae.Activations;
 public readonly record struct HookPoint(string Name, string TensorName, string Rule);
 
 /// <summary>The TransformerLens hook kinds MLSae resolves by architecture rules.</summary>
-public static class HookNames
+internal static class HookNames
 {
     /// <summary>Residual stream entering block L.</summary>
     public const string ResidPre = "hook_resid_pre";

@@ -70,7 +70,7 @@ public sealed partial class HookResolver
         var valid = ListHooks().Select(x => x.Name).ToList();
         throw new ArgumentException(
             $"Hook '{hook}' does not resolve on this model ({_family} rules). Valid hooks: {(valid.Count == 0 ? "none found" : string.Join(", ", valid))}; "
-            + "or pass the exact name of a tensor in the graph (`mlsae inspect --model M` lists hooks with shapes).", nameof(hook));
+            + "or pass the exact name of a tensor in the graph (HookResolver.ListHooks lists hooks with shapes).", nameof(hook));
     }
 
     /// <summary>Tries the three resolution steps.</summary>

@@ -39,7 +39,7 @@ public static class ModelSources
     public static IReadOnlyList<string> ValidForms =>
     [
         MiniLmResources.Name,
-        $"{OnnxScheme}:MODEL.onnx (with --tokenizer vocab.txt|tokenizer.json, or one of those beside the model)",
+        $"{OnnxScheme}:MODEL.onnx (with its tokenizer, vocab.txt or tokenizer.json, beside the model or given separately)",
         .. s_schemes.Keys.Order().Select(k => $"{k}:PATH"),
     ];
 
@@ -70,7 +70,7 @@ public static class ModelSources
         {
             var dir = Path.GetDirectoryName(Path.GetFullPath(onnxPath))!;
             tokenizerPath = new[] { "tokenizer.json", "vocab.txt" }.Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists)
-                ?? throw new FileNotFoundException($"No tokenizer for '{onnxPath}': pass --tokenizer with a vocab.txt (WordPiece) or tokenizer.json (BPE), or put one beside the model.");
+                ?? throw new FileNotFoundException($"No tokenizer for '{onnxPath}': pass the tokenizerPath argument with a vocab.txt (WordPiece) or tokenizer.json (BPE), or put one beside the model.");
         }
         var bytes = File.ReadAllBytes(onnxPath);
         return new TransformerModel(Path.GetFileNameWithoutExtension(onnxPath), bytes, LoadTokenizer(tokenizerPath));
@@ -90,7 +90,7 @@ public static class ModelSources
         var full = Path.GetFullPath(directory);
         using var checkpoint = GptNeoXCheckpoint.Load(full);
         tokenizerPath ??= checkpoint.TokenizerPath ?? throw new FileNotFoundException(
-            $"Checkpoint '{full}' has no {GptNeoXCheckpoint.TokenizerFileName}. Put the model's tokenizer.json in the folder or pass --tokenizer.");
+            $"Checkpoint '{full}' has no {GptNeoXCheckpoint.TokenizerFileName}. Put the model's tokenizer.json in the folder or pass the tokenizerPath argument.");
         var bytes = GptNeoXOnnxBuilder.BuildBytes(checkpoint, logitsOnly ? new GptNeoXBuildOptions
         {
             Hooks = [],

@@ -105,7 +105,7 @@ public sealed class TransformerModel
 }
 
 /// <summary>The model inputs MLSae knows how to fill.</summary>
-public static class ModelInputs
+internal static class ModelInputs
 {
     /// <summary>Token ids [batch, sequence] int64.</summary>
     public const string InputIds = "input_ids";

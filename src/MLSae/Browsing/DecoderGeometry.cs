@@ -4,7 +4,7 @@ using MLSae.Models;
 namespace MLSae.Browsing;
 
 /// <summary>Decoder norms and nearest features by decoder cosine (an m x m sweep, parallel over features, keeping n per row).</summary>
-public static class DecoderGeometry
+internal static class DecoderGeometry
 {
     /// <summary>L2 norm of every decoder row.</summary>
     public static float[] Norms(SaeWeights weights)

@@ -114,9 +114,9 @@ public static class FeatureBrowserBuilder
         if (cache.Dimension != weights.InputDim)
             throw new ArgumentException($"The activation cache '{cache.Directory}' has d = {cache.Dimension} but the SAE reads d = {weights.InputDim}. Use a cache extracted from the SAE's model and hook ({weights.Info.ModelName ?? "unknown model"}, {weights.Info.HookName ?? "unknown hook"}).");
         if (Differs(weights.Info.ModelName, cache.Manifest.Model))
-            throw new ArgumentException($"The activation cache '{cache.Directory}' comes from model '{cache.Manifest.Model}' but the SAE was trained on '{weights.Info.ModelName}'. Extract a cache with --model {weights.Info.ModelName}.");
+            throw new ArgumentException($"The activation cache '{cache.Directory}' comes from model '{cache.Manifest.Model}' but the SAE was trained on '{weights.Info.ModelName}'. Extract a cache from model '{weights.Info.ModelName}'.");
         if (Differs(weights.Info.HookName, cache.Manifest.Hook))
-            throw new ArgumentException($"The activation cache '{cache.Directory}' holds hook '{cache.Manifest.Hook}' but the SAE was trained on '{weights.Info.HookName}'. Extract a cache with --hook {weights.Info.HookName}.");
+            throw new ArgumentException($"The activation cache '{cache.Directory}' holds hook '{cache.Manifest.Hook}' but the SAE was trained on '{weights.Info.HookName}'. Extract a cache at hook '{weights.Info.HookName}'.");
     }
 
     static bool Differs(string? a, string? b) => !string.IsNullOrWhiteSpace(a) && !string.IsNullOrWhiteSpace(b) && !string.Equals(a, b, StringComparison.OrdinalIgnoreCase);

@@ -1,6 +1,6 @@
 namespace Microsoft.ML;
 
-/// <summary>One token row of <see cref="SaeDataCatalog.FlattenActivations"/>.</summary>
+/// <summary>One token row of <see cref="SaeTransformsCatalog.FlattenActivations(TransformsCatalog, string, string, int)"/>, read with <c>mlContext.Data.CreateEnumerable</c>.</summary>
 public sealed class ActivationTokenRow
 {
     /// <summary>d activations.</summary>

@@ -1,11 +1,12 @@
-using MLSae.Activations;
 using MLSae.Activations.Cache;
 using MLSae.Activations.Data;
-using MLSae.Transforms;
 
 namespace Microsoft.ML;
 
-/// <summary>The MLSae data operations on <c>mlContext.Data</c>: LoadFromActivationCache and FlattenActivations.</summary>
+/// <summary>
+/// The MLSae data operations on <c>mlContext.Data</c>: LoadFromActivationCache. Turning per-document activations into
+/// token rows is a transform, <see cref="SaeTransformsCatalog.FlattenActivations(TransformsCatalog, string, string, int)"/>.
+/// </summary>
 public static class SaeDataCatalog
 {
     /// <summary>
@@ -18,23 +19,5 @@ public static class SaeDataCatalog
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return new ActivationCacheDataView(ActivationCache.Open(directory));
-    }
-
-    /// <summary>
-    /// One row per token from the per-document output of ExtractActivations: <c>Activation</c>
-    /// (d floats), <c>TokenId</c>, <c>DocumentId</c> (row index in <paramref name="perDocument"/>) and
-    /// <c>Position</c> (index among the document's stored tokens). Lazy: rows stream from a cursor.
-    /// The data-operations form of <see cref="SaeTransformsCatalog.FlattenActivations(TransformsCatalog, string, string, int)"/>.
-    /// </summary>
-    public static IDataView FlattenActivations(this DataOperationsCatalog catalog, IDataView perDocument, int dimension,
-        string activationsColumnName = ActivationExtractorDefaults.OutputColumnName)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(perDocument);
-        if (dimension <= 0) throw new ArgumentOutOfRangeException(nameof(dimension), "d must be positive.");
-        if (perDocument.Schema.GetColumnOrNull(activationsColumnName) is null)
-            throw new ArgumentOutOfRangeException(nameof(activationsColumnName), $"Column '{activationsColumnName}' not found; pass the output column of ExtractActivations.");
-        var flatten = new FlattenActivationsEstimator(new FlattenActivationsOptions { InputColumnName = activationsColumnName, Dimension = dimension });
-        return flatten.Fit(perDocument).Transform(perDocument);
     }
 }

@@ -8,7 +8,7 @@ namespace MLSae.Models;
 /// (sae_bench/custom_saes/base_sae.py, <c>check_decoder_norms</c>), and in it a code value is the length of the
 /// feature's contribution to x_hat. Metrics that compare code values across features use that form.
 /// </summary>
-public static class DecoderNorms
+internal static class DecoderNorms
 {
     /// <summary>||W_dec[i]|| for every feature, in double.</summary>
     public static double[] Of(SaeWeights weights)

@@ -121,7 +121,7 @@ public sealed class SaeCpuForward : ISaeForward
 
     void Activate(Span<float> f, float[]? keys)
     {
-        int d = _w.InputDim, m = _w.FeatureCount;
+        int m = _w.FeatureCount;
         switch (_w.Activation)
         {
             case SaeActivation.ReLU:

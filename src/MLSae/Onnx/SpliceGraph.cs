@@ -29,7 +29,7 @@ internal static class SpliceGraph
         for (int i = 0; i < g.Node.Count && producer < 0; i++)
             if (g.Node[i].Output.Contains(hookTensor)) producer = i;
         if (producer < 0 && !g.Input.Any(v => v.Name == hookTensor))
-            throw new ArgumentException($"Tensor '{hookTensor}' is neither produced by a node nor a graph input. Pass the tensor a hook resolves to (HookResolver; `mlsae inspect --model M` lists them).", nameof(hookTensor));
+            throw new ArgumentException($"Tensor '{hookTensor}' is neither produced by a node nor a graph input. Pass the tensor a hook resolves to (HookResolver.ListHooks lists them).", nameof(hookTensor));
         if (AllNames(g).FirstOrDefault(n => n.StartsWith(options.Prefix, StringComparison.Ordinal)) is { } clash)
             throw new ArgumentException($"The graph already has a name starting with the splice prefix '{options.Prefix}' ('{clash}'); set SaeSpliceOptions.Prefix to something else.", nameof(options));
         if (options.ReconstructMaskInput is { } mask && AllNames(g).Contains(mask))

@@ -69,7 +69,7 @@ public class ActivationExtractorEstimatorTests
         }
 
         // Flatten to token rows.
-        var tokens = ml.Data.CreateEnumerable<ActivationTokenRow>(ml.Data.FlattenActivations(transformer.Transform(data), 384), reuseRowObject: false).ToList();
+        var tokens = ml.Data.CreateEnumerable<ActivationTokenRow>(ml.Transforms.FlattenActivations(dimension: 384).Fit(transformer.Transform(data)).Transform(transformer.Transform(data)), reuseRowObject: false).ToList();
         Assert.Equal(rows.Sum(r => r.ActivationsTokenCount), tokens.Count);
         Assert.Equal(rows[2].Activations[384..768], tokens.First(t => t.DocumentId == 2 && t.Position == 1).Activation);
         Assert.Equal(rows[0].ActivationsTokenIds, tokens.Where(t => t.DocumentId == 0).Select(t => t.TokenId));

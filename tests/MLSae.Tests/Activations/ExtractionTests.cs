@@ -52,7 +52,7 @@ public class ExtractionTests
         var pruned = OnnxGraphSurgery.ExposeAndPrune(source, ["662"]);
         Assert.Equal(["662"], pruned.Graph.Output.Select(o => o.Name));
         Assert.DoesNotContain(pruned.Graph.Node, n => n.OpType == "Tanh");   // the pooler
-        Assert.DoesNotContain(pruned.Graph.Initializer, t => t.Name.StartsWith("encoder.layer.4.") || t.Name.StartsWith("encoder.layer.5."));
+        Assert.DoesNotContain(pruned.Graph.Initializer, t => t.Name.StartsWith("encoder.layer.4.", StringComparison.Ordinal) || t.Name.StartsWith("encoder.layer.5.", StringComparison.Ordinal));
         Assert.Contains(pruned.Graph.Initializer, t => t.Name == "encoder.layer.3.output.LayerNorm.bias");
         Assert.Equal(650, source.Graph.Node.Count);
         Assert.Equal(2, source.Graph.Output.Count);

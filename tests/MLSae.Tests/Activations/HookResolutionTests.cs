@@ -138,7 +138,7 @@ public class HookResolutionTests
         ModelSources.RegisterScheme("testscheme", (rest, _) => { seen = rest; return ModelSources.Resolve("minilm-l6"); });
         Assert.Same(ModelSources.Resolve("minilm-l6"), ModelSources.Resolve("testscheme:/some/dir"));
         Assert.Equal("/some/dir", seen);
-        Assert.Contains(ModelSources.ValidForms, f => f.StartsWith("testscheme:"));
+        Assert.Contains(ModelSources.ValidForms, f => f.StartsWith("testscheme:", StringComparison.Ordinal));
     }
 
     [Fact]

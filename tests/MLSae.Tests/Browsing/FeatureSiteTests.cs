@@ -88,7 +88,8 @@ public sealed class FeatureSiteTests
         var (site, data) = WriteSite();
         File.WriteAllText(Path.Combine(site, "stale.txt"), "old");
         var e = Assert.Throws<IOException>(() => FeatureSiteWriter.Write(data, site, "x"));
-        Assert.Contains("--overwrite", e.Message);
+        Assert.Contains("overwrite: true", e.Message);
+        Assert.Contains("--overwrite", MLSae.Cli.Rendering.CliErrors.Message(e));
         Assert.True(File.Exists(Path.Combine(site, "stale.txt")));
         FeatureSiteWriter.Write(data, site, "x", overwrite: true);
         Assert.False(File.Exists(Path.Combine(site, "stale.txt")));

@@ -31,7 +31,7 @@ public class ActivationCacheDiskFullTests
             Assert.Contains("Disk full", e.Message);
             Assert.Contains("ActivationCacheWriterOptions.Resume", e.Message);
             Assert.Contains("200 rows", e.Message);
-            Assert.DoesNotContain(Directory.EnumerateFiles(dir), f => f.EndsWith(".tmp")); // nothing half-written kept
+            Assert.DoesNotContain(Directory.EnumerateFiles(dir), f => f.EndsWith(".tmp", StringComparison.Ordinal)); // nothing half-written kept
             Assert.Throws<InvalidOperationException>(() => w.Append(CacheTestData.Chunk(0, 1, D)));
         }
         using (var partial = ActivationCache.Open(dir, allowIncomplete: true))

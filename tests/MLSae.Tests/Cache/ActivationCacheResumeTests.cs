@@ -35,7 +35,7 @@ public class ActivationCacheResumeTests
         var w = ActivationCacheWriter.Create(dir, CacheTestData.Options(D));
         foreach (var c in CacheTestData.Stream(Rows, D).TakeWhile(_ => w.RowsWritten < 250)) w.Append(c);
         Assert.Equal(200, w.RowsCommitted);
-        Assert.Contains(Directory.EnumerateFiles(dir), f => f.EndsWith(".tmp"));
+        Assert.Contains(Directory.EnumerateFiles(dir), f => f.EndsWith(".tmp", StringComparison.Ordinal));
         // A crash between renaming a shard's files and listing it leaves whole-looking but unlisted files.
         w.ReleaseLockAsIfKilled();
         File.WriteAllBytes(Path.Combine(dir, "shard-00002.activations.f32"), new byte[100 * D * 4]);

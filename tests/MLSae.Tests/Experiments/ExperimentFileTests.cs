@@ -126,7 +126,9 @@ public class ExperimentFileTests
     public void MissingFileSaysWhatToPass()
     {
         var e = Assert.Throws<FileNotFoundException>(() => ExperimentFile.Load("/no/such/experiment.json"));
-        Assert.Contains("--config", e.Message);
+        Assert.Contains("/no/such/experiment.json", e.Message);
+        Assert.Contains("Pass a JSON experiment file", e.Message);
+        Assert.DoesNotContain("--", e.Message);   // a library message names no CLI flag
     }
 
     [Fact]

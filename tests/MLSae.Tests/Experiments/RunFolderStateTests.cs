@@ -39,6 +39,6 @@ public class RunFolderStateTests
         var e = Assert.Throws<InvalidOperationException>(() => RunFolderState.Inspect(dir, other, new ExperimentEvalOptions()));
         Assert.Contains("Steps: 60 in the folder, 80 now", e.Message);
         Assert.Contains(dir, e.Message);
-        Assert.Contains("new --out", e.Message);
+        Assert.Contains("new output folder", e.Message);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.ML.OnnxRuntime;
 using MLSae.Activations;
 using MLSae.Diagnostics;
 using MLSae.Onnx;
@@ -11,15 +10,16 @@ public class OnnxRuntimeSessionTests
     public void CudaRequestedFallsBackToCpuWithOneLogLine()
     {
         var lines = new List<string>();
-        var previous = MLSaeLog.Sink;
-        MLSaeLog.Sink = lines.Add;
-        try
+        using (MLSaeLog.Use(lines.Add))
         {
-            OnnxSessionFactory.ResetProviderProbe();
+            // A fresh probe: the process's may have probed (and logged) in another test already.
+            var probe = new CudaProviderProbe();
             var options = new OnnxExecutionOptions { PreferCuda = true };
-            var (first, provider) = OnnxSessionFactory.Open(MiniLmResources.ModelBytes, options);
+            var (first, provider) = OnnxSessionFactory.Open(MiniLmResources.ModelBytes, options, probe);
             using var firstSession = first;
-            using var second = OnnxSessionFactory.Create(MiniLmResources.ModelBytes, options);
+            var (second, secondProvider) = OnnxSessionFactory.Open(MiniLmResources.ModelBytes, options, probe);
+            using var secondSession = second;
+            Assert.Equal(provider, secondProvider);
 
             Assert.Contains("input_ids", first.InputMetadata.Keys);
             Assert.Contains("last_hidden_state", first.OutputMetadata.Keys);
@@ -29,10 +29,6 @@ public class OnnxRuntimeSessionTests
                 Assert.Contains("running on CPU", providerLines[0]);
             else
                 Assert.Contains("using CUDA", providerLines[0]);
-        }
-        finally
-        {
-            MLSaeLog.Sink = previous;
         }
     }
 

@@ -63,7 +63,7 @@ public class SaeTransformerTests
 
         var loadTemp = RepoPaths.NewTempDir();
         var fresh = new MLContext(seed: 2) { TempFilePath = loadTemp };
-        var loaded = fresh.Model.Load(zip, out var schema);
+        var loaded = fresh.Model.Load(zip, out _);
         var again = loaded.Transform(Data(fresh, x, d));
         var f2 = Column(again, "Features");
         var x2 = Column(again, "Reconstruction");

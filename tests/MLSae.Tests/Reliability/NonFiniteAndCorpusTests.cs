@@ -67,16 +67,8 @@ public class NonFiniteAndCorpusTests
         var nulls = Path.Combine(dir, "nulls.jsonl");
         File.WriteAllLines(nulls, ["""{"text": "a"}""", """{"text": null}""", """{"text": "b"}""", """{"text": null}"""]);
         var notes = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var sink = Diagnostics.MLSaeLog.Sink;
-        Diagnostics.MLSaeLog.Sink = m => { notes.Enqueue(m); sink?.Invoke(m); };
-        try
-        {
+        using (Diagnostics.MLSaeLog.Use(notes.Enqueue))
             Assert.Equal(["a", "b"], CorpusReader.Read(nulls).Select(d => d.Text));
-        }
-        finally
-        {
-            Diagnostics.MLSaeLog.Sink = sink;
-        }
         Assert.Contains(notes, m => m.Contains($"{nulls}: skipped 2 line(s) whose 'text' is null (first at line 2)", StringComparison.Ordinal));
     }
 }

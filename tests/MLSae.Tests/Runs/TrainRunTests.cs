@@ -88,7 +88,7 @@ public class TrainRunTests(ITestOutputHelper output)
         TrainRun.Execute(new InMemoryActivationSource(s_data.Value, D), Config(steps, strategy), runDirectory: null).Weights;
 
     /// <summary>A run stopped at <paramref name="steps"/>; the full reordered run is the saved one (same trajectory).</summary>
-    SaeWeights TrainOrSaved(long steps, ReorderStrategyKind strategy, SaeWeights saved) =>
+    static SaeWeights TrainOrSaved(long steps, ReorderStrategyKind strategy, SaeWeights saved) =>
         steps == Steps && strategy != ReorderStrategyKind.None ? saved : Train(steps, strategy);
 
     /// <summary>

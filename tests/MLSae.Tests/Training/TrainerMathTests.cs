@@ -25,8 +25,6 @@ public class TrainerMathTests
         return (module, w, ReferenceSae.Random(B * D, seed + 5));
     }
 
-    static double Dot(float[] a, int rowA, double[] b) => Enumerable.Range(0, b.Length).Sum(j => a[rowA * b.Length + j] * b[j]);
-
     // ---- AuxK (Gao et al.; dictionary_learning trainers/top_k.py get_auxiliary_loss) -------------------------------
 
     [Theory]

@@ -17,7 +17,7 @@ public class HubDownloaderTests
         return (new FakeHubServer(Repo, tiny.Write(RepoPaths.NewTempDir())), tiny);
     }
 
-    static HubOptions Options(FakeHubServer server, string cache) => new HubOptions { Endpoint = server.Endpoint, CacheDirectory = cache, Token = null };
+    static HubOptions Options(FakeHubServer server, string cache) => new() { Endpoint = server.Endpoint, CacheDirectory = cache, Token = null };
 
     [Fact]
     public async Task FetchFollowsTheCdnRedirectResumesAnInterruptedTransferAndLaysOutTheHubCache()
@@ -27,15 +27,12 @@ public class HubDownloaderTests
         server.InterruptionsLeft = 1;
         var cache = RepoPaths.NewTempDir();
         var log = new List<string>();
-        var previous = MLSaeLog.Sink;
-        MLSaeLog.Sink = l => { lock (log) log.Add(l); };
         string snapshot;
-        try
+        using (MLSaeLog.Use(l => { lock (log) log.Add(l); }))
         {
             using var downloader = new HubDownloader(Options(server, cache));
             snapshot = await HubCheckpointFetcher.FetchAsync(downloader, Repo);
         }
-        finally { MLSaeLog.Sink = previous; }
 
         var weights = server.Files["model.safetensors"];
         var sha = FakeHubServer.Sha256(weights);

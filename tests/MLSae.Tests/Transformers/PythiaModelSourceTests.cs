@@ -76,7 +76,7 @@ public class PythiaModelSourceTests
         cache.ReadTokenIds(0, ids.Length, ids);
         var tokenizer = ModelSources.LoadTokenizer(Path.Combine(dir, "tokenizer.json"));
         Assert.Equal([.. tokenizer.Encode("the cat sat on the mat"), .. tokenizer.Encode("the hat is on the cat")], ids);
-        var decode = MLSae.Cli.Commands.EvalCommand.Decoder(cache)!;
+        var decode = MLSae.Runs.RunEvaluation.TokenDecoder(cache)!;
         Assert.All(ids, id => Assert.Equal(tokenizer.IdToToken(id), decode(id)));
     }
 

@@ -1,7 +1,7 @@
 namespace MLSae.Activations.Cache;
 
 /// <summary>File names inside a cache folder (see docs/cache.md).</summary>
-public static class ActivationCacheLayout
+internal static class ActivationCacheLayout
 {
     /// <summary>The activations file of shard <paramref name="index"/>: <c>shard-00000.activations.f32</c> or <c>.bf16</c>.</summary>
     public static string ActivationsFile(int index, ActivationDType dtype) => $"shard-{index:D5}.activations.{dtype.ToManifestName()}";

@@ -72,9 +72,9 @@ public sealed class ActivationCacheManifest
     {
         var path = Path.Combine(Path.GetFullPath(directory), ActivationCacheDefaults.ManifestFileName);
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"Activation cache folder '{Path.GetFullPath(directory)}' does not exist. Run `mlsae extract --out DIR` first or check the path.");
+            throw new DirectoryNotFoundException($"Activation cache folder '{Path.GetFullPath(directory)}' does not exist. Extract activations into it first (ActivationCacheWriter) or check the path.");
         if (!File.Exists(path))
-            throw new FileNotFoundException($"'{path}' is missing: '{Path.GetFullPath(directory)}' is not an activation cache (or extraction never started). Run `mlsae extract --out DIR`.", path);
+            throw new FileNotFoundException($"'{path}' is missing: '{Path.GetFullPath(directory)}' is not an activation cache (or extraction never started). Extract activations into it (ActivationCacheWriter).", path);
         ActivationCacheManifest? m;
         try
         {

@@ -14,8 +14,7 @@ internal static class WeightedLogistic
         int q = p + 1;
         var theta = new double[q];
         var g = new double[q];
-        var z = new double[n];
-        double f = Evaluate(x, n, p, y, c, lambda, theta, g, z);
+        double f = Evaluate(x, n, p, y, c, lambda, theta, g);
         var s = new double[Memory][];
         var t = new double[Memory][];
         var rho = new double[Memory];
@@ -61,7 +60,7 @@ internal static class WeightedLogistic
             while (true)
             {
                 for (int j = 0; j < q; j++) trial[j] = theta[j] + step * dir[j];
-                fNew = Evaluate(x, n, p, y, c, lambda, trial, gNew, z);
+                fNew = Evaluate(x, n, p, y, c, lambda, trial, gNew);
                 if (fNew <= f + 1e-4 * step * slope || step < 1e-12) break;
                 step *= 0.5;
             }
@@ -83,7 +82,7 @@ internal static class WeightedLogistic
         return theta;
     }
 
-    static double Evaluate(double[] x, int n, int p, bool[] y, double[] c, double lambda, double[] theta, double[] grad, double[] z)
+    static double Evaluate(double[] x, int n, int p, bool[] y, double[] c, double lambda, double[] theta, double[] grad)
     {
         Array.Clear(grad);
         double f = 0;

@@ -128,7 +128,7 @@ public sealed class DownstreamPreservationEvaluator : IDisposable
         if (pool.Count > 0 && accumulator.Tokens < limit) ProcessPool();
         if (accumulator.Tokens == 0)
             throw new InvalidDataException(packer.Documents == 0
-                ? "The texts for downstream preservation hold no documents. Check --data and --text-field."
+                ? "The texts for downstream preservation hold no documents. Check the texts and the textField argument they were read with."
                 : $"The {packer.Documents:N0} texts for downstream preservation produced no text tokens.");
         return new DownstreamPreservationResult
         {

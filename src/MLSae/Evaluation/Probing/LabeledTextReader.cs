@@ -35,7 +35,7 @@ public static class LabeledTextReader
             using var doc = JsonDocument.Parse(line);
             var root = doc.RootElement;
             if (!root.TryGetProperty(textField, out var text) || !root.TryGetProperty(labelField, out var label))
-                throw new FormatException($"{path}:{lineNo}: the object has no '{textField}' or no '{labelField}' field. Name the fields with --text-field / --label-field.");
+                throw new FormatException($"{path}:{lineNo}: the object has no '{textField}' or no '{labelField}' field. Name the fields with the textField argument and the labelField argument.");
             var t = text.ValueKind == JsonValueKind.String ? text.GetString() : text.GetRawText();
             var l = label.ValueKind == JsonValueKind.String ? label.GetString() : label.GetRawText();
             if (!string.IsNullOrEmpty(t) && !string.IsNullOrEmpty(l)) result.Add(new LabeledText(t, l));
@@ -52,7 +52,7 @@ public static class LabeledTextReader
             throw new FormatException($"{path}: no header row. The first line must name the columns, including '{textField}' and '{labelField}'.");
         var header = csv.HeaderRecord ?? [];
         if (!header.Contains(textField) || !header.Contains(labelField))
-            throw new FormatException($"{path}: columns are [{string.Join(", ", header)}]; '{textField}' and '{labelField}' are needed. Name them with --text-field / --label-field.");
+            throw new FormatException($"{path}: columns are [{string.Join(", ", header)}]; '{textField}' and '{labelField}' are needed. Name them with the textField argument and the labelField argument.");
         while (csv.Read())
         {
             var t = csv.GetField(textField);

@@ -1,7 +1,7 @@
 namespace MLSae.Persistence.SaeLens;
 
 /// <summary>File names and tensor keys of an SAELens SAE folder (what <c>SAE.save_model</c> writes).</summary>
-public static class SaeLensFiles
+internal static class SaeLensFiles
 {
     /// <summary>The config file.</summary>
     public const string Config = "cfg.json";

@@ -16,7 +16,7 @@ public enum SafeTensorDType
 }
 
 /// <summary>Names and sizes of <see cref="SafeTensorDType"/> values, and float conversions.</summary>
-public static class SafeTensorDTypes
+internal static class SafeTensorDTypes
 {
     /// <summary>The dtype string used in the safetensors header.</summary>
     public static string ToHeaderName(this SafeTensorDType t) => t.ToString();

@@ -6,7 +6,7 @@ namespace MLSae.Transformers.Hub;
 /// sha1 otherwise), <c>snapshots/{commit}/{file}</c> (relative symlinks to the blobs; copies where
 /// symlinks are not allowed) and <c>refs/{revision}</c> (the commit a branch or tag pointed to).
 /// </summary>
-public sealed class HubCacheLayout(string cacheDirectory, string repoId)
+internal sealed class HubCacheLayout(string cacheDirectory, string repoId)
 {
     /// <summary>The repo's folder: models--{org}--{name}.</summary>
     public string RepoDirectory { get; } = Path.Combine(cacheDirectory, "models--" + repoId.Replace("/", "--", StringComparison.Ordinal));

@@ -151,7 +151,7 @@ public sealed class HubDownloader : IDisposable
         var said = hubMessage is null ? "" : $" (the Hub says: {hubMessage})";
         var message = code switch
         {
-            "RevisionNotFound" => $"Revision '{revision}' does not exist in {repoId}{said}. Pass --revision with an existing branch, tag or commit (e.g. main, or step143000 for Pythia's training checkpoints).",
+            "RevisionNotFound" => $"Revision '{revision}' does not exist in {repoId}{said}. Pass the revision argument with an existing branch, tag or commit (e.g. main, or step143000 for Pythia's training checkpoints).",
             "EntryNotFound" => $"{repoId} has no file '{file}' at revision '{revision}'{said}.",
             "RepoNotFound" => $"Repository '{repoId}' was not found on {_options.Endpoint}{said}. Check the name; for a private repo set HF_TOKEN.",
             "GatedRepo" => $"Repository '{repoId}' is gated{said}: accept its terms on the Hub and set HF_TOKEN to a token of that account.",
