@@ -24,17 +24,18 @@ static class ExperimentCommand
         var hook = new Option<string?>("--hook") { Description = "Override source.hook." };
         var activations = new Option<string?>("--activations") { Description = "Train on this existing activation cache instead of extracting (overrides source)." };
         var threads = new Option<int>("--threads") { Description = "CPU threads for TorchSharp and ONNX Runtime (0: their defaults; 1 is often faster on a busy machine).", DefaultValueFactory = _ => 0 };
+        var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N for every run's training (default: each run's own, cpu). Checked before extraction." };
         var noReport = new Option<bool>("--no-report") { Description = "Train and evaluate only; skip plots and report.md." };
         var command = new Command("experiment", "Run an experiment file: train and evaluate every run over seeds, then plot and write a report.")
         {
-            config, output, seeds, quick, model, hook, activations, threads, noReport,
+            config, output, seeds, quick, model, hook, activations, threads, device, noReport,
         };
         command.SetAction(parse =>
         {
             try
             {
                 return Run(parse.GetValue(config)!, parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(quick), parse.GetValue(model),
-                    parse.GetValue(hook), parse.GetValue(activations), parse.GetValue(threads), !parse.GetValue(noReport));
+                    parse.GetValue(hook), parse.GetValue(activations), parse.GetValue(threads), !parse.GetValue(noReport), parse.GetValue(device));
             }
             catch (Exception e)
             {
@@ -45,7 +46,7 @@ static class ExperimentCommand
     }
 
     internal static int Run(string configPath, string outDir, int? seeds, bool quick, string? model, string? hook, string? activations,
-        int threads, bool report)
+        int threads, bool report, string? device = null)
     {
         if (threads < 0) throw new ArgumentException($"--threads must be 0 (defaults) or positive, not {threads}.");
         var experiment = ExperimentFile.Load(configPath);
@@ -65,7 +66,7 @@ static class ExperimentCommand
 
         int runs = experiment.Runs.Count, seedCount = experiment.Seeds.Count;
         AnsiConsole.MarkupLineInterpolated($"experiment [bold]{experiment.Name}[/]{(quick ? " (quick)" : "")}: {runs} runs x {seedCount} seeds = {runs * seedCount} trainings -> {Path.GetFullPath(outDir)}");
-        var runner = new ExperimentRunner(experiment, outDir, new ExperimentRunnerOptions { Threads = threads, Report = report });
+        var runner = new ExperimentRunner(experiment, outDir, new ExperimentRunnerOptions { Threads = threads, Report = report, Device = device });
         var summary = runner.Run(new ConsoleProgress());
         AnsiConsole.MarkupLineInterpolated($"[green]done[/] in {summary.Elapsed.TotalMinutes:F1} min: {summary.Trained} trained, {summary.Skipped} already finished.");
         if (summary.ReportPath is { } path) AnsiConsole.MarkupLineInterpolated($"report: [green]{path}[/]");

@@ -21,6 +21,11 @@ public sealed record ExperimentRunnerOptions
     public int Threads { get; init; }
     /// <summary>Write plots and report.md after the runs.</summary>
     public bool Report { get; init; } = true;
+    /// <summary>
+    /// Training device for every run ("cpu", "cuda", "cuda:N"), overriding the runs' own <see cref="SaeTrainingOptions.Device"/>;
+    /// null keeps theirs. Checked before any extraction.
+    /// </summary>
+    public string? Device { get; init; }
 }
 
 /// <summary>What <see cref="ExperimentRunner.Run"/> did.</summary>
@@ -97,6 +102,7 @@ public sealed class ExperimentRunner
             TorchSharp.torch.set_num_threads(_options.Threads);
         }
 
+        CheckDevices();
         using var cache = ExperimentActivations.Open(_experiment, OutputDirectory, _options.Threads, progress);
         var heldOutFraction = _experiment.Source.HeldOutFraction;
         var heldOut = new ActivationStore(cache, new ActivationStoreOptions { HeldOutFraction = heldOutFraction }).HeldOut;
@@ -115,7 +121,7 @@ public sealed class ExperimentRunner
                 index++;
                 var dir = RunDirectory(run.Name, seed);
                 var label = $"{run.Name} seed {seed} ({index}/{total})";
-                var config = run.ForSeed(seed);
+                var config = ConfigFor(run, seed);
                 var stage = RunFolderState.Inspect(dir, config, run.Eval);
                 if (stage == RunStage.Evaluated) { skipped++; }
                 else
@@ -152,6 +158,20 @@ public sealed class ExperimentRunner
         if (_options.Report)
             reportPath = progress.Stage("plots and report", _ => ExperimentReport.Write(_experiment, results, Path.Combine(OutputDirectory, ExperimentReport.Folder), cache));
         return new ExperimentSummary(results, reportPath, trained, skipped, clock.Elapsed);
+    }
+
+    /// <summary>The training config of one run x seed, on <see cref="ExperimentRunnerOptions.Device"/> when given.</summary>
+    TrainRunConfig ConfigFor(ExperimentRun run, int seed)
+    {
+        var config = run.ForSeed(seed);
+        return _options.Device is { } device ? config with { Training = config.Training with { Device = device } } : config;
+    }
+
+    /// <summary>Every run's device is parsed and, for CUDA, found before any extraction or training starts.</summary>
+    void CheckDevices()
+    {
+        foreach (var device in _experiment.Runs.Select(r => _options.Device ?? r.Train.Training.Device).Distinct(StringComparer.Ordinal))
+            TrainingDevice.Resolve(device);
     }
 
     static void WriteTiming(string dir, double trainSeconds, double evalSeconds)
