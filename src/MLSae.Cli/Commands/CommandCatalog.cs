@@ -11,7 +11,7 @@ static class CommandCatalog
         FetchCommand.Create(),
         ImportHfCommand.Create(),
         InspectCommand.Create(),
-        ExtractCommand.Create(),
+        ExtractCommand.Create(), CacheCommand.Create(), SyncCommand.Create(),
         TrainCommand.Create(),
         ReorderCommand.Create(),
         TruncateCommand.Create(),

@@ -27,7 +27,7 @@ static class DoctorCommand
             Check("TorchSharp (libtorch)", () =>
             {
                 TorchSharpRuntime.EnsureLoaded();
-                return $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, CUDA available: {TorchSharp.torch.cuda.is_available()}";
+                return $"TorchSharp {typeof(TorchSharp.torch).Assembly.GetName().Version}, training devices: {TrainingDevice.Describe()}";
             }),
             Check("ONNX Runtime + minilm-l6", () =>
             {

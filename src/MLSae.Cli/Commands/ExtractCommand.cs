@@ -17,7 +17,9 @@ namespace MLSae.Cli.Commands;
 /// <param name="Dimension">d.</param>
 /// <param name="ContextLength">--context.</param>
 /// <param name="DataPath">--data.</param>
-sealed record ExtractSinkRequest(string OutputDirectory, string DType, bool Overwrite, bool Resume, string Model, string Hook, int Dimension, int ContextLength, string DataPath);
+/// <param name="Metadata">Manifest metadata (the corpus shard of a sharded extraction), or null.</param>
+sealed record ExtractSinkRequest(string OutputDirectory, string DType, bool Overwrite, bool Resume, string Model, string Hook, int Dimension, int ContextLength, string DataPath,
+    IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>`mlsae extract`: text to a hook's activations, written through an <see cref="IActivationSink"/>.</summary>
 static class ExtractCommand
@@ -34,6 +36,7 @@ static class ExtractCommand
             SourceFiles = CorpusReader.Files(request.DataPath),
             Resume = request.Resume,
             Overwrite = request.Overwrite,
+            Metadata = request.Metadata,
         });
 
     public static Command Create()
@@ -54,10 +57,11 @@ static class ExtractCommand
         var output = new Option<string>("--out") { Description = "Output folder.", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace what the output folder holds." };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted extraction into the same folder." };
+        var shard = new Option<string?>("--shard") { Description = $"I/N: extract only the I-th of N contiguous slices of the corpus by document (0-based); auto/N takes I from {CorpusShard.KubernetesIndexVariable} or {CorpusShard.SlurmIndexVariable}. Join the N caches with `mlsae cache merge`." };
 
         var command = new Command("extract", "Run text through a transformer and store one hook's activations (one row per token).")
         {
-            model, tokenizer, hook, data, textField, context, batch, maxTokens, dtype, includeSpecial, threads, cpu, output, overwrite, resume,
+            model, tokenizer, hook, data, textField, context, batch, maxTokens, dtype, includeSpecial, threads, cpu, output, overwrite, resume, shard,
         };
         command.SetAction(r =>
         {
@@ -70,21 +74,24 @@ static class ExtractCommand
                 Execution = new OnnxExecutionOptions { IntraOpThreads = r.GetValue(threads), PreferCuda = !r.GetValue(cpu) },
             };
             return Run(r.GetValue(model)!, r.GetValue(tokenizer), r.GetValue(hook)!, r.GetValue(data)!, r.GetValue(textField)!, options,
-                r.GetValue(dtype)!, r.GetValue(output)!, r.GetValue(overwrite), r.GetValue(resume));
+                r.GetValue(dtype)!, r.GetValue(output)!, r.GetValue(overwrite), r.GetValue(resume), r.GetValue(shard));
         });
         return command;
     }
 
     static int Run(string modelSpec, string? tokenizerPath, string hook, string dataPath, string textField, ExtractionOptions options,
-        string dtype, string outDir, bool overwrite, bool resume)
+        string dtype, string outDir, bool overwrite, bool resume, string? shardSpec)
     {
         try
         {
+            var shard = shardSpec is null ? null : CorpusShard.Parse(shardSpec);
             var model = ModelSources.Resolve(modelSpec, tokenizerPath);
-            var documents = CorpusReader.Read(dataPath, textField);
+            var documents = shard is null ? CorpusReader.Read(dataPath, textField) : shard.Select(() => CorpusReader.Read(dataPath, textField));
             using var extractor = new ActivationExtractor(model, hook, options);
             AnsiConsole.MarkupLineInterpolated($"{model.Name} {extractor.Hook.Name} -> tensor {extractor.Hook.TensorName} (d={extractor.Dimension}), {extractor.NodeCount}/{extractor.OriginalNodeCount} nodes run, {extractor.Provider}");
-            var sink = CreateSink(new ExtractSinkRequest(outDir, dtype, overwrite, resume, model.Name, extractor.Hook.Name, extractor.Dimension, options.ContextLength, dataPath));
+            var sink = CreateSink(new ExtractSinkRequest(outDir, dtype, overwrite, resume, model.Name, extractor.Hook.Name, extractor.Dimension, options.ContextLength, dataPath,
+                shard is null ? null : new Dictionary<string, string> { [ActivationCache.CorpusShardKey] = shard.ToString() }));
+            if (shard is not null) AnsiConsole.MarkupLineInterpolated($"corpus shard {shard}");
             try
             {
                 var summary = ProgressDisplay.Run("extract", progress => extractor.Run(documents, sink, progress));

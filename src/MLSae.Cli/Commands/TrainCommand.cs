@@ -5,6 +5,7 @@ using MLSae.Models;
 using MLSae.Ordering;
 using MLSae.Persistence;
 using MLSae.Runs;
+using MLSae.Runtime;
 using MLSae.Training;
 
 namespace MLSae.Cli.Commands;
@@ -30,6 +31,7 @@ static class TrainCommand
         var warmup = new Option<long?>("--warmup-steps") { Description = "Learning-rate warm-up steps (default 1000)." };
         var seed = new Option<int?>("--seed") { Description = "Seed (default 42)." };
         var precision = new Option<string?>("--precision") { Description = "fp32 | bf16: number format of the matrix products (bf16 keeps float32 weights, optimizer state and checkpoints; default fp32)." };
+        var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N: where training runs (default cpu; CUDA needs the CUDA build, docs/gpu.md). May change on --resume." };
         var reorder = new Option<string?>("--reorder") { Description = "Feature reordering during training: none | once | periodic | adaptive | hybrid." };
         var reorderBy = new Option<string?>("--reorder-by") { Description = "Sort key: frequency | mean-activation | importance." };
         var reorderWarmup = new Option<long?>("--reorder-warmup") { Description = "Steps before the first reorder (default 1000)." };
@@ -44,7 +46,7 @@ static class TrainCommand
         var output = new Option<string>("--out") { Description = "Run folder (run.json, config.json, metrics.csv, checkpoint, feature history, sae.onnx).", Required = true };
         var command = new Command("train", "Train a sparse autoencoder on cached activations.")
         {
-            activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed, precision,
+            activations, arch, expansion, dSae, l1, k, targetL0, lr, steps, tokens, batch, accum, schedule, warmup, seed, precision, device,
             reorder, reorderBy, reorderWarmup, reorderInterval, reorderVariance, reorderWindow, reorderState, historyInterval,
             config, resume, overwrite, output,
         };
@@ -73,8 +75,10 @@ static class TrainCommand
                 WarmupSteps = parse.GetValue(warmup) ?? run.Training.WarmupSteps,
                 Seed = parse.GetValue(seed) ?? run.Training.Seed,
                 Precision = CliEnums.Parse(parse.GetValue(precision), "--precision", run.Training.Precision),
+                Device = parse.GetValue(device) ?? run.Training.Device,
             };
             CheckOptionFitsArchitecture(parse, o.Architecture, l1, k);
+            TrainingDevice.Resolve(o.Device);   // a missing GPU fails before the cache is opened
             var r = run.Ordering with
             {
                 Strategy = CliEnums.Parse(parse.GetValue(reorder), "--reorder", run.Ordering.Strategy),

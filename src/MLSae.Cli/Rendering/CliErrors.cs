@@ -68,7 +68,8 @@ static partial class CliErrors
     static bool Expected(Exception e) => e is IOException or InvalidDataException or ArgumentException or NotSupportedException
         or UnauthorizedAccessException or InvalidOperationException or JsonException or FormatException or KeyNotFoundException
         or HttpRequestException or TrainingDivergedException or ExperimentFileException or OperationCanceledException
-        or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or OverflowException;
+        or Microsoft.ML.OnnxRuntime.OnnxRuntimeException or OverflowException
+        or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException;
 
     /// <summary>Option flags of the CLI for the library's option properties.</summary>
     static readonly Dictionary<string, string> s_flags = new(StringComparer.Ordinal)
@@ -80,7 +81,8 @@ static partial class CliErrors
         ["SaeTrainingOptions.Tokens"] = "--tokens", ["SaeTrainingOptions.BatchSize"] = "--batch-size",
         ["SaeTrainingOptions.GradientAccumulation"] = "--grad-accum", ["SaeTrainingOptions.LearningRateSchedule"] = "--lr-schedule",
         ["SaeTrainingOptions.WarmupSteps"] = "--warmup-steps", ["SaeTrainingOptions.Seed"] = "--seed",
-        ["SaeTrainingOptions.Precision"] = "--precision",
+        ["SaeTrainingOptions.Precision"] = "--precision", ["SaeTrainingOptions.Device"] = "--device",
+        ["ExperimentRunnerOptions.Device"] = "--device",
         ["ActivationCacheWriterOptions.Resume"] = "--resume", ["ActivationCacheWriterOptions.Overwrite"] = "--overwrite",
         ["ActivationCacheWriterOptions.DType"] = "--dtype", ["ActivationCacheWriterOptions.Context"] = "--context",
         ["ActivationCacheWriterOptions.Hook"] = "--hook", ["ActivationCacheWriterOptions.Model"] = "--model",

@@ -21,6 +21,11 @@ public sealed record ExperimentRunnerOptions
     public int Threads { get; init; }
     /// <summary>Write plots and report.md after the runs.</summary>
     public bool Report { get; init; } = true;
+    /// <summary>
+    /// Training device for every run ("cpu", "cuda", "cuda:N"), overriding the runs' own <see cref="SaeTrainingOptions.Device"/>;
+    /// null keeps theirs. Checked before any extraction.
+    /// </summary>
+    public string? Device { get; init; }
 }
 
 /// <summary>What <see cref="ExperimentRunner.Run"/> did.</summary>
@@ -37,7 +42,7 @@ public sealed record ExperimentSummary(IReadOnlyList<RunResults> Results, string
 /// resumed from their checkpoint), each evaluated on the held-out rows (eval.json, prefix_curves.csv), then plots
 /// and report.md in OUT/report. Rerunning the same command continues where it stopped.
 /// </summary>
-public sealed class ExperimentRunner
+public sealed partial class ExperimentRunner
 {
     /// <summary>The resolved experiment written to the output folder.</summary>
     public const string ExperimentFileName = "experiment.json";
@@ -84,27 +89,19 @@ public sealed class ExperimentRunner
     /// <summary>The folder of one run x seed.</summary>
     public string RunDirectory(string run, int seed) => Path.Combine(OutputDirectory, RunsFolder, run, $"seed-{seed}");
 
-    /// <summary>Runs everything that is not finished yet, then writes plots and the report.</summary>
+    /// <summary>
+    /// Runs everything that is not finished yet, then writes plots and the report: the jobs of <see cref="Plan"/> in
+    /// order in this process (the activations, then every run x seed), then <see cref="Collect"/>'s report.
+    /// </summary>
     public ExperimentSummary Run(IExperimentProgress? progress = null, CancellationToken cancellation = default)
     {
         progress ??= IExperimentProgress.Silent;
         var clock = Stopwatch.StartNew();
-        Directory.CreateDirectory(OutputDirectory);
-        AtomicFile.WriteAllText(Path.Combine(OutputDirectory, ExperimentFileName), Describe(_experiment).ToJsonString(SaeTrainer.JsonOptions));
-        if (_options.Threads > 0)
-        {
-            TorchSharpRuntime.EnsureLoaded();
-            TorchSharp.torch.set_num_threads(_options.Threads);
-        }
-
+        Prepare(writeDescription: true);
+        CheckDevices();
         using var cache = ExperimentActivations.Open(_experiment, OutputDirectory, _options.Threads, progress);
-        var heldOutFraction = _experiment.Source.HeldOutFraction;
-        var heldOut = new ActivationStore(cache, new ActivationStoreOptions { HeldOutFraction = heldOutFraction }).HeldOut;
-        var heldOutText = $"{cache.Directory} (held-out rows {cache.RowCount - heldOut.RowCount:N0}..{cache.RowCount:N0})";
-        var provenance = new SaeInfo { ModelName = cache.Manifest.Model, HookName = cache.Manifest.Hook };
-        var downstream = DownstreamTexts(cache, progress);
-
-        int total = _experiment.Runs.Count * _experiment.Seeds.Count, index = 0, trained = 0, skipped = 0;
+        var context = new JobContext(this, cache, progress);
+        int trained = 0, skipped = 0;
         var results = new List<RunResults>();
         foreach (var run in _experiment.Runs)
         {
@@ -112,38 +109,10 @@ public sealed class ExperimentRunner
             foreach (var seed in _experiment.Seeds)
             {
                 cancellation.ThrowIfCancellationRequested();
-                index++;
-                var dir = RunDirectory(run.Name, seed);
-                var label = $"{run.Name} seed {seed} ({index}/{total})";
-                var config = run.ForSeed(seed);
-                var stage = RunFolderState.Inspect(dir, config, run.Eval);
-                if (stage == RunStage.Evaluated) { skipped++; }
-                else
-                {
-                    var timing = new Stopwatch();
-                    if (stage is RunStage.NotStarted or RunStage.Interrupted)
-                    {
-                        if (stage == RunStage.Interrupted) progress.Notice($"{label}: resuming from its checkpoint");
-                        timing.Start();
-                        var batches = ActivationStoreBatchSource.Create(cache, seed, heldOutFraction);
-                        try
-                        {
-                            progress.Stage($"train {label}", p => TrainRun.Execute(batches, config, dir, provenance,
-                                resume: stage == RunStage.Interrupted, p, cancellation));
-                        }
-                        catch (Exception e) when (e is ArgumentException or TrainingDivergedException or InvalidDataException)
-                        {
-                            throw new InvalidOperationException($"Run '{run.Name}' seed {seed} ({dir}): {e.Message}", e);
-                        }
-                        timing.Stop();
-                        trained++;
-                    }
-                    double trainSeconds = timing.Elapsed.TotalSeconds;
-                    timing.Restart();
-                    progress.Stage($"eval {label}", p => RunEvaluation.Evaluate(dir, heldOut, run.Eval, heldOutText, p, downstream));
-                    WriteTiming(dir, trainSeconds, timing.Elapsed.TotalSeconds);
-                }
-                seeds.Add(ExperimentResults.ReadSeed(dir, seed));
+                var outcome = TrainAndEvaluate(context, run, seed, progress, cancellation);
+                if (outcome == JobOutcome.AlreadyDone) skipped++;
+                else if (outcome == JobOutcome.Trained) trained++;
+                seeds.Add(ExperimentResults.ReadSeed(RunDirectory(run.Name, seed), seed));
             }
             results.Add(new RunResults(run, seeds));
         }
@@ -152,6 +121,80 @@ public sealed class ExperimentRunner
         if (_options.Report)
             reportPath = progress.Stage("plots and report", _ => ExperimentReport.Write(_experiment, results, Path.Combine(OutputDirectory, ExperimentReport.Folder), cache));
         return new ExperimentSummary(results, reportPath, trained, skipped, clock.Elapsed);
+    }
+
+    /// <summary>The output folder exists (and, for the activations job, holds the resolved experiment); threads are set.</summary>
+    void Prepare(bool writeDescription)
+    {
+        Directory.CreateDirectory(OutputDirectory);
+        if (writeDescription)
+            AtomicFile.WriteAllText(Path.Combine(OutputDirectory, ExperimentFileName), Describe(_experiment).ToJsonString(SaeTrainer.JsonOptions));
+        if (_options.Threads > 0)
+        {
+            TorchSharpRuntime.EnsureLoaded();
+            TorchSharp.torch.set_num_threads(_options.Threads);
+        }
+    }
+
+    /// <summary>What a run x seed job did.</summary>
+    enum JobOutcome { AlreadyDone, Trained, EvaluatedOnly }
+
+    /// <summary>What every run x seed job needs from the activations: held-out rows, provenance, downstream texts.</summary>
+    sealed class JobContext(ExperimentRunner runner, ActivationCache cache, IExperimentProgress progress)
+    {
+        public ActivationCache Cache { get; } = cache;
+        public IActivationSource HeldOut { get; } = new ActivationStore(cache, new ActivationStoreOptions { HeldOutFraction = runner._experiment.Source.HeldOutFraction }).HeldOut;
+        public SaeInfo Provenance { get; } = new() { ModelName = cache.Manifest.Model, HookName = cache.Manifest.Hook };
+        public RunEvaluation.DownstreamTexts? Downstream { get; } = runner.DownstreamTexts(cache, progress);
+        public string HeldOutText => $"{Cache.Directory} (held-out rows {Cache.RowCount - HeldOut.RowCount:N0}..{Cache.RowCount:N0})";
+    }
+
+    /// <summary>One run x seed: trained (or resumed) into its own folder and evaluated, unless it already is. Writes only that folder.</summary>
+    JobOutcome TrainAndEvaluate(JobContext context, ExperimentRun run, int seed, IExperimentProgress progress, CancellationToken cancellation)
+    {
+        var dir = RunDirectory(run.Name, seed);
+        int index = _experiment.Runs.ToList().IndexOf(run) * _experiment.Seeds.Count + _experiment.Seeds.ToList().IndexOf(seed) + 1;
+        var label = $"{run.Name} seed {seed} ({index}/{_experiment.Runs.Count * _experiment.Seeds.Count})";
+        var config = ConfigFor(run, seed);
+        var stage = RunFolderState.Inspect(dir, config, run.Eval);
+        if (stage == RunStage.Evaluated) return JobOutcome.AlreadyDone;
+        var timing = new Stopwatch();
+        bool trains = stage is RunStage.NotStarted or RunStage.Interrupted;
+        if (trains)
+        {
+            if (stage == RunStage.Interrupted) progress.Notice($"{label}: resuming from its checkpoint");
+            timing.Start();
+            var batches = ActivationStoreBatchSource.Create(context.Cache, seed, _experiment.Source.HeldOutFraction);
+            try
+            {
+                progress.Stage($"train {label}", p => TrainRun.Execute(batches, config, dir, context.Provenance,
+                    resume: stage == RunStage.Interrupted, p, cancellation));
+            }
+            catch (Exception e) when (e is ArgumentException or TrainingDivergedException or InvalidDataException)
+            {
+                throw new InvalidOperationException($"Run '{run.Name}' seed {seed} ({dir}): {e.Message}", e);
+            }
+            timing.Stop();
+        }
+        double trainSeconds = timing.Elapsed.TotalSeconds;
+        timing.Restart();
+        progress.Stage($"eval {label}", p => RunEvaluation.Evaluate(dir, context.HeldOut, run.Eval, context.HeldOutText, p, context.Downstream));
+        WriteTiming(dir, trainSeconds, timing.Elapsed.TotalSeconds);
+        return trains ? JobOutcome.Trained : JobOutcome.EvaluatedOnly;
+    }
+
+    /// <summary>The training config of one run x seed, on <see cref="ExperimentRunnerOptions.Device"/> when given.</summary>
+    TrainRunConfig ConfigFor(ExperimentRun run, int seed)
+    {
+        var config = run.ForSeed(seed);
+        return _options.Device is { } device ? config with { Training = config.Training with { Device = device } } : config;
+    }
+
+    /// <summary>Every run's device is parsed and, for CUDA, found before any extraction or training starts.</summary>
+    void CheckDevices()
+    {
+        foreach (var device in _experiment.Runs.Select(r => _options.Device ?? r.Train.Training.Device).Distinct(StringComparer.Ordinal))
+            TrainingDevice.Resolve(device);
     }
 
     static void WriteTiming(string dir, double trainSeconds, double evalSeconds)

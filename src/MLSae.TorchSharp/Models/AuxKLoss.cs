@@ -24,7 +24,7 @@ static class AuxKLoss
     {
         if (SelectDead(sae, x, pre, deadFeatureTokens, coefficient, refine: true) is not var (vals, idx)) return null;
         var codes = nn.functional.relu(SelectedPreActivations.Apply(sae, x, idx, vals));
-        return Normalised(SparseDecode.Apply(codes, idx, sae.W_dec), x, xHat, coefficient);
+        return Normalised(SparseDecode.Apply(codes, idx, sae.W_dec, sae.GenericSparseOps), x, xHat, coefficient);
     }
 
     // The k_aux = min(d/2, dead) largest pre-activations among dead features, or null when AuxK is off or none is dead;

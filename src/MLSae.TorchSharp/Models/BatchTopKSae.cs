@@ -16,19 +16,19 @@ public class BatchTopKSae : SaeModule
     readonly double _thresholdDecay;
 
     /// <summary>Creates a randomly initialised BatchTopK SAE.</summary>
-    public BatchTopKSae(int inputDim, int featureCount, int k, double auxKCoefficient, long thresholdStartStep, double thresholdDecay, Generator? generator = null)
-        : this(nameof(BatchTopKSae), inputDim, featureCount, k, auxKCoefficient, thresholdStartStep, thresholdDecay, generator) { }
+    public BatchTopKSae(int inputDim, int featureCount, int k, double auxKCoefficient, long thresholdStartStep, double thresholdDecay, Generator? generator = null, Device? device = null)
+        : this(nameof(BatchTopKSae), inputDim, featureCount, k, auxKCoefficient, thresholdStartStep, thresholdDecay, generator, device) { }
 
     /// <summary>For subclasses (Matryoshka).</summary>
-    protected BatchTopKSae(string name, int inputDim, int featureCount, int k, double auxKCoefficient, long thresholdStartStep, double thresholdDecay, Generator? generator)
-        : base(name, inputDim, featureCount, generator)
+    protected BatchTopKSae(string name, int inputDim, int featureCount, int k, double auxKCoefficient, long thresholdStartStep, double thresholdDecay, Generator? generator, Device? device = null)
+        : base(name, inputDim, featureCount, generator, device)
     {
         if (k <= 0 || k > featureCount) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, m={featureCount}].");
         K = k;
         _auxKCoefficient = auxKCoefficient;
         _thresholdStartStep = thresholdStartStep;
         _thresholdDecay = thresholdDecay;
-        Threshold = full(1, -1f);
+        Threshold = full(1, -1f, device: Device);
         register_buffer("threshold", Threshold);
     }
 
@@ -69,7 +69,7 @@ public class BatchTopKSae : SaeModule
             ? SelectAcrossBatch(nn.functional.relu(pre), KeptCount(pre), CandidatesPerToken * K)
             : SelectAcrossBatchRefined(x, pre);
         UpdateThreshold(vals, context);
-        var (idx, selected) = SparseCodeKernels.PackRows(flatIdx, vals, pre.shape[0], FeatureCount);
+        var (idx, selected) = SparseCodes.PackRows(flatIdx, vals, pre.shape[0], FeatureCount, SparseCodes.Generic(vals, GenericSparseOps));
         return (nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, selected)), idx, pre);
     }
 
@@ -136,7 +136,7 @@ public class BatchTopKSae : SaeModule
     SaeForward SparseForward(Tensor x, SaeLossContext context)
     {
         var (codes, idx, pre) = SparseBatchCodes(x, context);
-        var xHat = SparseDecode.Apply(codes, idx, W_dec) + b_dec;
+        var xHat = SparseDecode.Apply(codes, idx, W_dec, GenericSparseOps) + b_dec;
         return SaeForward.Reconstructing(x, xHat, SparseAuxK(x, xHat, pre, context), indices: idx, values: codes);
     }
 

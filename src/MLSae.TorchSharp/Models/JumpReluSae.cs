@@ -22,12 +22,12 @@ public sealed class JumpReluSae : SaeModule
     public Parameter LogThreshold { get; }
 
     /// <summary>Creates a randomly initialised JumpReLU SAE.</summary>
-    public JumpReluSae(int inputDim, int featureCount, double bandwidth, double targetL0, double initialThreshold, Generator? generator = null)
-        : base(nameof(JumpReluSae), inputDim, featureCount, generator)
+    public JumpReluSae(int inputDim, int featureCount, double bandwidth, double targetL0, double initialThreshold, Generator? generator = null, Device? device = null)
+        : base(nameof(JumpReluSae), inputDim, featureCount, generator, device)
     {
         _bandwidth = bandwidth;
         _targetL0 = targetL0;
-        LogThreshold = new Parameter(full(featureCount, Math.Log(initialThreshold)));
+        LogThreshold = new Parameter(full(featureCount, Math.Log(initialThreshold), device: Device));
         register_parameter("log_threshold", LogThreshold);
     }
 
@@ -83,7 +83,7 @@ public sealed class JumpReluSae : SaeModule
     }
 
     /// <inheritdoc />
-    public override float[]? ExportThresholds() => LogThreshold.detach().exp().data<float>().ToArray();
+    public override float[]? ExportThresholds() => LogThreshold.detach().exp().cpu().data<float>().ToArray();
 
     /// <inheritdoc />
     public override void ImportThresholds(float[]? thresholds)

@@ -12,8 +12,8 @@ public sealed class MatryoshkaSae : BatchTopKSae
 {
     /// <summary>Creates a randomly initialised Matryoshka SAE.</summary>
     public MatryoshkaSae(int inputDim, int featureCount, int k, int[] prefixSizes, double[] weights, double auxKCoefficient,
-        long thresholdStartStep, double thresholdDecay, Generator? generator = null)
-        : base(nameof(MatryoshkaSae), inputDim, featureCount, k, auxKCoefficient, thresholdStartStep, thresholdDecay, generator)
+        long thresholdStartStep, double thresholdDecay, Generator? generator = null, Device? device = null)
+        : base(nameof(MatryoshkaSae), inputDim, featureCount, k, auxKCoefficient, thresholdStartStep, thresholdDecay, generator, device)
     {
         if (prefixSizes.Length == 0 || prefixSizes[^1] != featureCount || prefixSizes.Zip(prefixSizes.Skip(1)).Any(p => p.First >= p.Second) || prefixSizes[0] <= 0)
             throw new ArgumentException($"Matryoshka prefix sizes must increase strictly and end at m={featureCount}; got [{string.Join(", ", prefixSizes)}].", nameof(prefixSizes));
@@ -38,14 +38,14 @@ public sealed class MatryoshkaSae : BatchTopKSae
     {
         var (codes, idx, pre) = SparseBatchCodes(x, context);
         Tensor xHat = b_dec.expand(x.shape[0], InputDim);
-        Tensor recon = zeros(1).squeeze();
+        Tensor recon = zeros(1, device: x.device).squeeze();
         int start = 0;
         for (int j = 0; j < PrefixSizes.Length; j++)
         {
             int end = PrefixSizes[j];
             // Only the codes of features [start, end) are new in this prefix.
             var group = codes * idx.ge(start).logical_and(idx.lt(end)).to(ScalarType.Float32);
-            xHat = xHat + SparseDecode.Apply(group, idx, W_dec);
+            xHat = xHat + SparseDecode.Apply(group, idx, W_dec, GenericSparseOps);
             recon = recon + (xHat - x).square().sum(-1).mean() * Weights[j];
             start = end;
         }
@@ -59,7 +59,7 @@ public sealed class MatryoshkaSae : BatchTopKSae
         var f = BatchCodes(pre, context);
         // Prefix reconstructions accumulate group by group, so the total cost is one decoder product.
         Tensor xHat = b_dec.expand(x.shape[0], InputDim);
-        Tensor recon = zeros(1).squeeze();
+        Tensor recon = zeros(1, device: x.device).squeeze();
         int start = 0;
         for (int j = 0; j < PrefixSizes.Length; j++)
         {

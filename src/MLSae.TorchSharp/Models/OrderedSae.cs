@@ -16,8 +16,8 @@ namespace MLSae.Models;
 public sealed class OrderedSae : TopKSae
 {
     /// <summary>Creates a randomly initialised ordered SAE.</summary>
-    public OrderedSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null)
-        : base(nameof(OrderedSae), inputDim, featureCount, k, auxKCoefficient, generator) { }
+    public OrderedSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null, Device? device = null)
+        : base(nameof(OrderedSae), inputDim, featureCount, k, auxKCoefficient, generator, device) { }
 
     /// <inheritdoc />
     public override SaeArchitecture Architecture => SaeArchitecture.Ordered;

@@ -53,8 +53,8 @@ public sealed class SaeForward
             return ((f > 0).sum(dim: 0, type: ScalarType.Float32), f.dtype == ScalarType.Float32 ? f.detach().sum(dim: 0) : f.detach().sum(dim: 0, type: ScalarType.Float32));
         var idx = CodeIndices!.flatten();
         var vals = CodeValues!.detach().flatten();
-        var counts = zeros(featureCount).index_add_(0, idx, (vals > 0).to(ScalarType.Float32), 1);
-        var sums = zeros(featureCount).index_add_(0, idx, vals, 1);
+        var counts = zeros(featureCount, device: idx.device).index_add_(0, idx, (vals > 0).to(ScalarType.Float32), 1);
+        var sums = zeros(featureCount, device: idx.device).index_add_(0, idx, vals, 1);
         return (counts, sums);
     }
 }

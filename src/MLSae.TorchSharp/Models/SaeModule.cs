@@ -34,24 +34,29 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     /// </summary>
     public Tensor OriginalIndex { get; }
 
-    /// <summary>Allocates parameters with random unit-norm decoder rows and a tied encoder (W_enc = W_dec).</summary>
-    protected SaeModule(string name, int inputDim, int featureCount, Generator? generator) : base(name)
+    /// <summary>
+    /// Allocates parameters with random unit-norm decoder rows and a tied encoder (W_enc = W_dec) on
+    /// <paramref name="device"/> (null: the CPU). The random draw is made on the CPU from <paramref name="generator"/>, so a
+    /// seed gives the same start on every device.
+    /// </summary>
+    protected SaeModule(string name, int inputDim, int featureCount, Generator? generator, Device? device = null) : base(name)
     {
         InputDim = inputDim;
         FeatureCount = featureCount;
+        Device = device ?? CPU;
         using (no_grad())
         {
-            var dec = randn(featureCount, inputDim, generator: generator);
+            var dec = randn(featureCount, inputDim, generator: generator).to(Device);
             dec.div_(dec.norm(1, keepdim: true));
             W_enc = new Parameter(dec.clone());   // a Parameter takes over its tensor's handle
             W_dec = new Parameter(dec);
-            b_enc = new Parameter(zeros(featureCount));
-            b_dec = new Parameter(zeros(inputDim));
+            b_enc = new Parameter(zeros(featureCount, device: Device));
+            b_dec = new Parameter(zeros(inputDim, device: Device));
         }
-        TokensSinceFired = zeros(featureCount, dtype: ScalarType.Int64);
-        FireTotals = zeros(featureCount, dtype: ScalarType.Int64);
-        FireWindow = zeros(featureCount);
-        OriginalIndex = arange(featureCount, dtype: ScalarType.Int64);
+        TokensSinceFired = zeros(featureCount, dtype: ScalarType.Int64, device: Device);
+        FireTotals = zeros(featureCount, dtype: ScalarType.Int64, device: Device);
+        FireWindow = zeros(featureCount, device: Device);
+        OriginalIndex = arange(featureCount, dtype: ScalarType.Int64, device: Device);
         register_parameter("W_enc", W_enc);
         register_parameter("b_enc", b_enc);
         register_parameter("W_dec", W_dec);
@@ -64,16 +69,22 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
 
     /// <summary>d.</summary>
     public int InputDim { get; }
+    /// <summary>The device every parameter and buffer lives on.</summary>
+    public Device Device { get; }
     /// <inheritdoc />
     public int FeatureCount { get; }
     /// <summary>The architecture this module trains.</summary>
     public abstract SaeArchitecture Architecture { get; }
     /// <summary>
     /// Top-k family (TopK, BatchTopK, Matryoshka): whether <see cref="Forward"/> keeps the codes sparse ([B, k] indices and
-    /// values) and uses the sparse decoder and sparse weight gradients (default; CPU float32 only, other devices always
-    /// run dense). False computes the same loss with dense [B, m] codes (for comparison). Ignored by the other architectures.
+    /// values) and uses the sparse decoder and sparse weight gradients (default: the CPU kernels on float32 CPU tensors, the
+    /// device-generic TorchSharp ops elsewhere). False computes the same loss with dense [B, m] codes (for comparison).
+    /// Ignored by the other architectures.
     /// </summary>
     public bool SparseKernels { get; set; } = true;
+
+    /// <summary>The sparse path uses the device-generic ops even on the CPU (tests compare them with the CPU kernels).</summary>
+    internal bool GenericSparseOps { get; set; }
 
     /// <summary>
     /// Number format of the matrix products (<see cref="SaeTrainingOptions.Precision"/>). With bf16 the operands are cast
@@ -86,7 +97,7 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     public ScalarType ProductType => Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
     /// <summary>Whether this forward pass on <paramref name="x"/> takes the sparse path (<see cref="SparseKernels"/>).</summary>
-    protected bool UseSparseKernels(Tensor x) => SparseKernels && SparseCodeKernels.Supports(x);
+    protected bool UseSparseKernels(Tensor x) => SparseKernels;
 
     /// <inheritdoc />
     public Tensor DecoderWeights => W_dec;
@@ -131,7 +142,8 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     {
         using var _ = no_grad();
         var (_, chosen) = pre.topk(count, dim: -1);
-        var exact = SparseCodeKernels.Dots((x - b_dec).contiguous(), chosen.contiguous(), W_enc.detach().contiguous())
+        var centered = (x - b_dec).contiguous();
+        var exact = SparseCodes.Dots(centered, chosen.contiguous(), W_enc.detach().contiguous(), SparseCodes.Generic(centered, GenericSparseOps))
             + b_enc.detach().index_select(0, chosen.flatten()).view(chosen.shape);
         return (exact, chosen);
     }

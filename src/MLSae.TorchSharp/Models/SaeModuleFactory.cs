@@ -6,27 +6,31 @@ namespace MLSae.Models;
 /// <summary>Builds the module for <see cref="SaeTrainingOptions.Architecture"/>.</summary>
 public static class SaeModuleFactory
 {
-    /// <summary>A randomly initialised module for input width <paramref name="inputDim"/>, row norms per <see cref="SaeInitialization"/>.</summary>
+    /// <summary>
+    /// A randomly initialised module for input width <paramref name="inputDim"/>, row norms per <see cref="SaeInitialization"/>,
+    /// on <see cref="SaeTrainingOptions.Device"/>.
+    /// </summary>
     public static SaeModule Create(SaeTrainingOptions options, int inputDim, Generator? generator = null)
     {
-        var module = Build(options, inputDim, generator);
+        ArgumentNullException.ThrowIfNull(options);
+        var module = Build(options, inputDim, generator, MLSae.Runtime.TrainingDevice.Resolve(options.Device));
         module.Precision = options.Precision;
         SaeInitialization.Apply(module, options);
         return module;
     }
 
-    static SaeModule Build(SaeTrainingOptions options, int inputDim, Generator? generator)
+    static SaeModule Build(SaeTrainingOptions options, int inputDim, Generator? generator, Device device)
     {
         int m = options.ResolveFeatureCount(inputDim);
         return options.Architecture switch
         {
-            SaeArchitecture.Standard => new StandardSae(inputDim, m, options.L1Weighting, generator),
+            SaeArchitecture.Standard => new StandardSae(inputDim, m, options.L1Weighting, generator, device),
             SaeArchitecture.JumpReLU => new JumpReluSae(inputDim, m, options.JumpReluBandwidth * JumpReluUnit(options, inputDim), options.TargetL0 ?? SaeTrainingDefaults.TargetL0,
-                options.JumpReluInitialThreshold * JumpReluUnit(options, inputDim), generator),
-            SaeArchitecture.TopK => new TopKSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
-            SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, ThresholdStartStep(options), options.ThresholdDecay, generator),
-            SaeArchitecture.Matryoshka => Matryoshka(options, inputDim, m, generator),
-            SaeArchitecture.Ordered => new OrderedSae(inputDim, m, options.K, options.AuxKCoefficient, generator),
+                options.JumpReluInitialThreshold * JumpReluUnit(options, inputDim), generator, device),
+            SaeArchitecture.TopK => new TopKSae(inputDim, m, options.K, options.AuxKCoefficient, generator, device),
+            SaeArchitecture.BatchTopK => new BatchTopKSae(inputDim, m, options.K, options.AuxKCoefficient, ThresholdStartStep(options), options.ThresholdDecay, generator, device),
+            SaeArchitecture.Matryoshka => Matryoshka(options, inputDim, m, generator, device),
+            SaeArchitecture.Ordered => new OrderedSae(inputDim, m, options.K, options.AuxKCoefficient, generator, device),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Architecture, "Unknown architecture."),
         };
     }
@@ -39,11 +43,11 @@ public static class SaeModuleFactory
     public static long ThresholdStartStep(SaeTrainingOptions options) =>
         Math.Min(options.ThresholdStartStep, Math.Max(1, options.ResolveSteps() / 2));
 
-    static MatryoshkaSae Matryoshka(SaeTrainingOptions options, int inputDim, int m, Generator? generator)
+    static MatryoshkaSae Matryoshka(SaeTrainingOptions options, int inputDim, int m, Generator? generator, Device device)
     {
         var prefixes = MatryoshkaPrefixes(options, m);
         return new MatryoshkaSae(inputDim, m, options.K, prefixes, MatryoshkaWeights(options, prefixes.Length),
-            options.AuxKCoefficient, ThresholdStartStep(options), options.ThresholdDecay, generator);
+            options.AuxKCoefficient, ThresholdStartStep(options), options.ThresholdDecay, generator, device);
     }
 
     /// <summary>

@@ -13,8 +13,8 @@ public sealed class StandardSae : SaeModule
     readonly L1Weighting _weighting;
 
     /// <summary>Creates a randomly initialised standard SAE.</summary>
-    public StandardSae(int inputDim, int featureCount, L1Weighting weighting = L1Weighting.None, Generator? generator = null)
-        : base(nameof(StandardSae), inputDim, featureCount, generator) => _weighting = weighting;
+    public StandardSae(int inputDim, int featureCount, L1Weighting weighting = L1Weighting.None, Generator? generator = null, Device? device = null)
+        : base(nameof(StandardSae), inputDim, featureCount, generator, device) => _weighting = weighting;
 
     /// <inheritdoc />
     public override SaeArchitecture Architecture => SaeArchitecture.Standard;

@@ -15,12 +15,12 @@ public class TopKSae : SaeModule
     protected double AuxKCoefficient { get; }
 
     /// <summary>Creates a randomly initialised TopK SAE.</summary>
-    public TopKSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null)
-        : this(nameof(TopKSae), inputDim, featureCount, k, auxKCoefficient, generator) { }
+    public TopKSae(int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator = null, Device? device = null)
+        : this(nameof(TopKSae), inputDim, featureCount, k, auxKCoefficient, generator, device) { }
 
     /// <summary>For subclasses with other losses on the same codes (<see cref="OrderedSae"/>).</summary>
-    protected TopKSae(string name, int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator)
-        : base(name, inputDim, featureCount, generator)
+    protected TopKSae(string name, int inputDim, int featureCount, int k, double auxKCoefficient, Generator? generator, Device? device = null)
+        : base(name, inputDim, featureCount, generator, device)
     {
         if (k <= 0 || k > featureCount) throw new ArgumentOutOfRangeException(nameof(k), k, $"k must be in [1, m={featureCount}].");
         K = k;
@@ -55,7 +55,7 @@ public class TopKSae : SaeModule
         var (top, idx) = SelectTopK(x, pre, K, Math.Min(FeatureCount, 2 * K));
         // relu after topk equals topk after relu: both keep the same positive values.
         var vals = nn.functional.relu(SelectedPreActivations.Apply(this, x, idx, top));
-        var xHat = SparseDecode.Apply(vals, idx, W_dec) + b_dec;
+        var xHat = SparseDecode.Apply(vals, idx, W_dec, GenericSparseOps) + b_dec;
         return SaeForward.Reconstructing(x, xHat, AuxKLoss.ComputeSparse(this, x, xHat, pre, context.DeadFeatureTokens, AuxKCoefficient),
             indices: idx, values: vals);
     }

@@ -38,6 +38,7 @@ public static class TrainRun
         ArgumentNullException.ThrowIfNull(config);
         config.Training.Validate(batches.Dimension);
         config.Ordering.Validate();
+        MLSae.Runtime.TrainingDevice.Resolve(config.Training.Device);   // a missing GPU fails before the run folder is touched
         if (runDirectory is null) return Train(batches, config, null, provenance, resume, progress, cancellation);
         using var folderLock = FolderLock.Acquire(runDirectory, resume ? "training (resumed)" : "training");
         TrainRunFolder.Prepare(runDirectory, config, resume, overwrite);

@@ -14,11 +14,13 @@ public static class TrainRunFolder
 {
     /// <summary>
     /// Options that may change on resume: they decide how often metrics and checkpoints are written and the
-    /// allocator tuning, never what the model computes. Any other difference is refused.
+    /// allocator tuning, and the device (a run started on CUDA may resume on the CPU; results agree to float32 rounding),
+    /// never what the model computes. Any other difference is refused.
     /// </summary>
     public static IReadOnlySet<string> ChangeableOnResume { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         nameof(SaeTrainingOptions.LogEvery), nameof(SaeTrainingOptions.CheckpointEvery), nameof(SaeTrainingOptions.TuneAllocator),
+        nameof(SaeTrainingOptions.Device),
     };
 
     /// <summary>True when <paramref name="runDirectory"/> holds a trained SAE or a checkpoint: work that a fresh run would destroy.</summary>

@@ -24,7 +24,7 @@ static class DeadFeatureResampler
         deadIdx = deadIdx.index_select(0, byOriginal).narrow(0, 0, nDead);
         var losses = ReconstructionLosses(sae, x);
         var chosen = SampleWithoutReplacement(losses, nDead, ref rng);
-        var inputs = x.index_select(0, tensor(chosen));
+        var inputs = x.index_select(0, tensor(chosen, device: x.device));
         var directions = inputs / inputs.norm(1, keepdim: true).clamp_min(1e-12);
         var alive = (sae.TokensSinceFired < windowTokens);
         double aliveEncNorm = alive.any().item<bool>() ? sae.W_enc.index_select(0, alive.nonzero().flatten()).norm(1).mean().item<float>() : 1.0;
@@ -52,7 +52,7 @@ static class DeadFeatureResampler
     {
         var precision = sae.Precision;
         sae.Precision = TrainingPrecision.Fp32;
-        try { return (x - sae.Decode(sae.Encode(x))).square().sum(1).square().to(ScalarType.Float64).data<double>().ToArray(); }
+        try { return (x - sae.Decode(sae.Encode(x))).square().sum(1).square().to(ScalarType.Float64).cpu().data<double>().ToArray(); }
         finally { sae.Precision = precision; }
     }
 

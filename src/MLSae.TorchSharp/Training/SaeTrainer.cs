@@ -36,6 +36,7 @@ public static class SaeTrainer
         ArgumentNullException.ThrowIfNull(batches);
         options.Validate(batches.Dimension);   // everything checked before config.json is written
         TorchSharpRuntime.EnsureLoaded();
+        TrainingDevice.Resolve(options.Device);   // a missing GPU fails here, before config.json
         if (options.TuneAllocator) GlibcAllocator.Tune(4L * options.BatchSize * options.ResolveFeatureCount(batches.Dimension));
         if (options.Precision == TrainingPrecision.Bf16) Bf16ProductProbe.CheckBeforeTraining(batches.Dimension, options.ResolveFeatureCount(batches.Dimension));
         observers ??= [];

@@ -119,6 +119,8 @@ public static class SaeTrainingDefaults
     public const int CheckpointEvery = 1000;
     /// <summary>Seed.</summary>
     public const int Seed = 42;
+    /// <summary>Training device: "cpu".</summary>
+    public const string Device = "cpu";
 }
 
 /// <summary>
@@ -225,6 +227,14 @@ public sealed record SaeTrainingOptions
     public int Seed { get; init; } = SaeTrainingDefaults.Seed;
     /// <summary>Number format of the matrix products: float32, or bfloat16 with float32 master weights (see <see cref="TrainingPrecision"/>).</summary>
     public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+    /// <summary>
+    /// Where the module, optimizer state, batches and feature tracker live: "cpu", "cuda" (device 0) or "cuda:N". The random
+    /// start is drawn on the CPU, and checkpoints hold CPU tensors, so a run started on one device resumes on another
+    /// (this option may change on resume). CUDA needs the CUDA build of libtorch (docs/gpu.md).
+    /// </summary>
+    public string Device { get; init; } = SaeTrainingDefaults.Device;
+    /// <summary>The sparse top-k path uses the device-generic TorchSharp ops even on the CPU (tests compare them with the CPU kernels).</summary>
+    internal bool GenericSparseOps { get; init; }
     /// <summary>On Linux, keep freed large blocks in the heap (mallopt) so per-step tensors do not page-fault (see README, Troubleshooting: MALLOC_ARENA_MAX).</summary>
     public bool TuneAllocator { get; init; } = true;
 

@@ -21,6 +21,7 @@ public static class SaeTrainingOptionsValidation
         Check(o.FeatureCount >= 0, $"SaeTrainingOptions.FeatureCount must be positive, or 0 to use SaeTrainingOptions.Expansion (got {o.FeatureCount}).");
         Check(o.FeatureCount > 0 || o.Expansion > 0, $"SaeTrainingOptions.Expansion must be positive when SaeTrainingOptions.FeatureCount is 0 (got {o.Expansion}).");
         Check(Enum.IsDefined(o.Architecture), $"SaeTrainingOptions.Architecture {(int)o.Architecture} is not an architecture.");
+        MLSae.Runtime.TrainingDevice.Parse(o.Device);
         Check(Enum.IsDefined(o.Precision), $"SaeTrainingOptions.Precision {(int)o.Precision} is not a precision (Fp32 or Bf16).");
         Check(double.IsFinite(o.L1Coefficient) && o.L1Coefficient >= 0, $"SaeTrainingOptions.L1Coefficient must be a finite number >= 0 (got {F(o.L1Coefficient)}); a negative penalty rewards dense codes.");
         Check(double.IsFinite(o.AdaptiveL1Decay) && o.AdaptiveL1Decay is >= 0 and < 1, $"SaeTrainingOptions.AdaptiveL1Decay must be in [0, 1) (got {F(o.AdaptiveL1Decay)}).");

@@ -18,6 +18,7 @@ sealed class TrainingLoop : IDisposable
     readonly string? _runDirectory, _checkpointPath;
     readonly CancellationToken _cancellation;
     readonly SaeModule _module;
+    readonly Device _device;
     readonly Adam _optimizer;
     readonly MetricsLog _metrics;
     readonly float[] _host;
@@ -38,6 +39,8 @@ sealed class TrainingLoop : IDisposable
         int d = batches.Dimension;
         using var generator = new Generator((ulong)o.Seed);
         _module = SaeModuleFactory.Create(o, d, generator);
+        _module.GenericSparseOps = o.GenericSparseOps;
+        _device = _module.Device;
         _optimizer = SaeOptimizer.Create(_module, o);
         _host = new float[(long)o.TokensPerStep * d];
         _metrics = new MetricsLog(runDirectory is null ? null : Path.Combine(runDirectory, RunFolder.Metrics));
@@ -58,7 +61,7 @@ sealed class TrainingLoop : IDisposable
         var scaled = x * _scale;
         _module.b_dec.copy_(TrainingInitialization.DecoderBias(scaled, _o.DecoderBiasInit, _module.Architecture));
         if (_module is JumpReluSae jumpRelu && _o.JumpReluThresholdInit == JumpReluThresholdInit.TargetL0Quantile)
-            jumpRelu.StartThresholdsAtTargetL0(scaled.narrow(0, 0, Math.Min(n, 4096)), _o.TargetL0 ?? SaeTrainingDefaults.TargetL0);
+            jumpRelu.StartThresholdsAtTargetL0(scaled.narrow(0, 0, Math.Min(n, 4096)).to(_device), _o.TargetL0 ?? SaeTrainingDefaults.TargetL0);
     }
 
     void Restore()
@@ -110,7 +113,7 @@ sealed class TrainingLoop : IDisposable
     float[] Frequencies()
     {
         using var scope = NewDisposeScope();
-        return (_module.FireTotals.to(ScalarType.Float64) / Math.Max(1, _tokens)).to(ScalarType.Float32).data<float>().ToArray();
+        return (_module.FireTotals.to(ScalarType.Float64) / Math.Max(1, _tokens)).to(ScalarType.Float32).cpu().data<float>().ToArray();
     }
 
     TrainingMetrics? TrainStep(bool log)
@@ -124,14 +127,15 @@ sealed class TrainingLoop : IDisposable
             : _o.L1Coefficient;
         // A target-L0 controller owns the coefficient (it ramps up by itself, so no sparsity warm-up on top).
         double sparsityCoef = _l0Controller?.Coefficient ?? baseSparsity * LearningRates.SparsityScale(_o, _step);
-        var counts = zeros(m);
-        var sums = zeros(m);
+        var counts = zeros(m, device: _device);
+        var sums = zeros(m, device: _device);
         double loss = 0;
         SaeForward? last = null;
         // All micro-batches of the step are read first: the adaptive L1 statistic belongs to the optimizer step.
         int micros = _o.GradientAccumulation;
         for (int micro = 0; micro < micros; micro++) _batches.NextBatch(b, _host.AsSpan(micro * b * d, b * d));
-        var xs = tensor(_host).reshape(micros, b, d);
+        // Scale and bias init stay on the CPU (as the module's random start), so a seed starts alike on every device.
+        var xs = tensor(_host).reshape(micros, b, d).to(_device);
         if (_scale != 1) xs.mul_(_scale);
         if (_o.AdaptiveL1) sparsityCoef *= AdaptiveL1Ratio(xs);
         var context = new SaeLossContext(_step, sparsityCoef, _o.DeadFeatureTokens);

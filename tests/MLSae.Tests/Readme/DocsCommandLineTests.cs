@@ -116,18 +116,27 @@ public partial class DocsCommandLineTests(Xunit.Abstractions.ITestOutputHelper o
             yield return $"unknown command '{raw[0]}' (commands: {string.Join(", ", root.Subcommands.Select(s => s.Name))})";
             yield break;
         }
+        // A command with subcommands ("cache merge"): descend while the next word names one.
+        var path = new List<string> { command.Name };
+        int words = 1;
+        while (words < raw.Count && command.Subcommands.FirstOrDefault(s => s.Name == raw[words]) is { } sub)
+        {
+            command = sub;
+            path.Add(sub.Name);
+            words++;
+        }
 
         // Notation: [optional] groups are checked as if given; "a | b" and "--x|--y" keep every alternative, "a|b" values keep the first.
         bool notation = raw.Any(t => t.Contains('[') || t.Contains('|') || t == "...");
         var tokens = new List<string>();
-        foreach (var t in raw.Skip(1).Select(t => t.Replace("[", "", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal)))
+        foreach (var t in raw.Skip(words).Select(t => t.Replace("[", "", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal)))
         {
             if (t.Length == 0 || t == "|" || t == "...") continue;
             if (t.StartsWith('-') && t.Contains('|')) tokens.AddRange(t.Split('|'));
             else tokens.Add(t);
         }
 
-        var args = new List<string> { command.Name };
+        var args = new List<string>(path);
         for (int i = 0; i < tokens.Count; i++)
         {
             var t = tokens[i];

@@ -29,7 +29,7 @@ public class TrainRunTests(ITestOutputHelper output)
             LearningRateFloor = 0.1, SparsityWarmupSteps = 2, Beta1 = 0.8, Beta2 = 0.99, AdamEpsilon = 1e-7, GradientClipNorm = 1, BatchSize = 32,
             GradientAccumulation = 2, Steps = 5, Tokens = 192, NormalizeActivations = false, WeightInit = WeightInit.TiedUnitNorm, DecoderBiasInit = DecoderBiasInit.Zeros,
             InitSampleRows = 64, ResampleEverySteps = 2, DeadFeatureTokens = 100, DenseFrequency = 0.2, LogEvery = 1, CheckpointEvery = 2,
-            Seed = 3, TuneAllocator = false, Precision = TrainingPrecision.Bf16,
+            Seed = 3, TuneAllocator = false, Precision = TrainingPrecision.Bf16, Device = "CPU",
         },
         new ReorderOptions
         {

@@ -20,7 +20,7 @@ sealed class SelectedPreActivations : SingleTensorFunction<SelectedPreActivation
     /// selection and these values come from the bf16 product; the kernels here run in float32 on them (they cost B·k·d).
     /// </summary>
     public static Tensor Apply(SaeModule sae, Tensor x, Tensor indices, Tensor selected) =>
-        apply(x, indices, selected.to(ScalarType.Float32), sae.W_enc, sae.b_enc, sae.b_dec);
+        apply(x, indices, selected.to(ScalarType.Float32), sae.W_enc, sae.b_enc, sae.b_dec, sae.GenericSparseOps);
 
     /// <inheritdoc />
     public override Tensor forward(AutogradContext ctx, params object[] vars)
@@ -28,6 +28,7 @@ sealed class SelectedPreActivations : SingleTensorFunction<SelectedPreActivation
         var (x, indices, selected) = ((Tensor)vars[0], ((Tensor)vars[1]).contiguous(), (Tensor)vars[2]);
         var (encoder, decoderBias) = ((Tensor)vars[3], (Tensor)vars[5]);
         ctx.save_for_backward([x, indices, encoder, decoderBias]);
+        ctx.save_data("generic", SparseCodes.Generic(x, (bool)vars[6]));
         return selected.clone();
     }
 
@@ -37,9 +38,9 @@ sealed class SelectedPreActivations : SingleTensorFunction<SelectedPreActivation
         var saved = ctx.get_saved_variables();
         var (x, indices, encoder, decoderBias) = (saved[0], saved[1], saved[2], saved[3]);
         var centered = (x - decoderBias).contiguous();
-        var (gradEncoder, gradEncoderBias) = SparseCodeKernels.Scatter(gradOutput.contiguous(), indices, centered, encoder.shape[0]);
+        var (gradEncoder, gradEncoderBias) = SparseCodes.Scatter(gradOutput.contiguous(), indices, centered, encoder.shape[0], (bool)ctx.get_data("generic"));
         // b_dec enters every selected pre-activation as −W_enc[i] · b_dec.
         var gradDecoderBias = -mv(encoder.t(), gradEncoderBias);
-        return [null!, null!, null!, gradEncoder, gradEncoderBias, gradDecoderBias];
+        return [null!, null!, null!, gradEncoder, gradEncoderBias, gradDecoderBias, null!];   // one entry per argument, the flag included
     }
 }

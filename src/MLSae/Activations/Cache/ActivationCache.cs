@@ -9,22 +9,25 @@ namespace MLSae.Activations.Cache;
 /// bfloat16 shards are widened to float32 as they are read. Every read is checked for NaN and infinity
 /// (<see cref="InvalidDataException"/> naming the shard and row). Reads are thread-safe.
 /// </summary>
-public sealed class ActivationCache : IActivationSource, IDisposable
+public sealed partial class ActivationCache : IActivationSource, IDisposable
 {
     readonly MappedShard?[] _shards;
-    readonly long _rowsPerShard;
+    // Every shard file set in row order with its folder (a merged cache's shards live in its parts) and first row.
+    readonly ShardEntry[] _entries;
+    readonly long[] _starts;
     readonly object _gate = new();
     bool _disposed;
 
-    ActivationCache(string dir, ActivationCacheManifest manifest)
+    ActivationCache(string dir, ActivationCacheManifest manifest, ShardEntry[] entries)
     {
+        _entries = entries;
+        _starts = [.. entries.Select(e => e.FirstRow)];
         Directory = dir;
         Manifest = manifest;
         DType = manifest.ElementType;
         Dimension = manifest.Dimension;
         RowCount = manifest.TotalRows;
-        _rowsPerShard = manifest.RowsPerShard;
-        _shards = new MappedShard?[manifest.Shards.Count];
+        _shards = new MappedShard?[entries.Length];
     }
 
     /// <summary>
@@ -40,16 +43,28 @@ public sealed class ActivationCache : IActivationSource, IDisposable
         var m = ActivationCacheManifest.Load(dir);
         if (!m.Complete && !allowIncomplete)
             throw new InvalidOperationException($"The activation cache '{dir}' is incomplete: extraction stopped after {m.Shards.Count} shards ({m.TotalRows} rows). Finish it by extracting again with ActivationCacheWriterOptions.Resume.");
+        var entries = m.Parts.Count > 0 ? PartEntries(dir, m) : CheckedEntries(dir, m, 0);
+        return new ActivationCache(dir, m, entries);
+    }
+
+    /// <summary>The shards of an extracted cache, their files checked against the manifest, rows numbered from <paramref name="firstRow"/>.</summary>
+    static ShardEntry[] CheckedEntries(string dir, ActivationCacheManifest m, long firstRow)
+    {
         int es = m.ElementType.ElementSize();
+        var entries = new ShardEntry[m.Shards.Count];
         foreach (var s in m.Shards)
         {
             Expect(dir, s.Index, s.Activations, s.Rows * m.Dimension * es, $"{s.Rows} rows x d {m.Dimension} x {es} bytes");
             Expect(dir, s.Index, s.TokenIds, s.Rows * 4, $"{s.Rows} rows x 4 bytes");
             Expect(dir, s.Index, s.DocumentIds, s.Rows * 8, $"{s.Rows} rows x 8 bytes");
             Expect(dir, s.Index, s.Positions, s.Rows * 4, $"{s.Rows} rows x 4 bytes");
+            entries[s.Index] = new ShardEntry(dir, s, firstRow);
+            firstRow += s.Rows;
         }
-        return new ActivationCache(dir, m);
+        return entries;
     }
+
+    sealed record ShardEntry(string Directory, ActivationCacheShard Shard, long FirstRow);
 
     /// <summary>The cache folder (full path).</summary>
     public string Directory { get; }
@@ -87,8 +102,8 @@ public sealed class ActivationCache : IActivationSource, IDisposable
     {
         int d = Dimension;
         long row = index / d;
-        int si = (int)((segmentFirstRow + row) / _rowsPerShard);
-        var file = Path.Combine(Directory, Manifest.Shards[si].Activations.File);
+        int si = EntryOf(segmentFirstRow + row);
+        var file = Path.Combine(_entries[si].Directory, _entries[si].Shard.Activations.File);
         return new InvalidDataException($"The activation data is at fault: shard {si} ('{file}') row {rowInShard + row} (cache row {segmentFirstRow + row}) " +
             $"holds {NonFiniteValues.Describe(value)} in column {index % d}. NaN and infinite activations cannot be trained on, scored or evaluated; " +
             "extract the cache again (check the model and its inputs) or remove those rows.");
@@ -133,11 +148,11 @@ public sealed class ActivationCache : IActivationSource, IDisposable
     /// </summary>
     public void Verify(IProgress<ProgressInfo>? progress = null)
     {
-        long total = Manifest.Shards.Sum(s => s.Files.Sum(f => f.Bytes)), done = 0;
-        foreach (var s in Manifest.Shards)
+        long total = _entries.Sum(e => e.Shard.Files.Sum(f => f.Bytes)), done = 0;
+        foreach (var (dir, s, _) in _entries)
             foreach (var f in s.Files)
             {
-                var path = Path.Combine(Directory, f.File);
+                var path = Path.Combine(dir, f.File);
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
                 var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
                 if (!string.Equals(hash, f.Sha256, StringComparison.OrdinalIgnoreCase))
@@ -164,10 +179,17 @@ public sealed class ActivationCache : IActivationSource, IDisposable
     /// <summary>The shard holding <paramref name="row"/>, the row's index in it, and how many of <paramref name="remaining"/> rows it holds from there.</summary>
     int Segment(long row, int remaining, out MappedShard shard, out long rowInShard)
     {
-        int si = (int)(row / _rowsPerShard);
-        rowInShard = row - si * _rowsPerShard;
+        int si = EntryOf(row);
+        rowInShard = row - _entries[si].FirstRow;
         shard = Shard(si);
-        return (int)Math.Min(remaining, Manifest.Shards[si].Rows - rowInShard);
+        return (int)Math.Min(remaining, _entries[si].Shard.Rows - rowInShard);
+    }
+
+    // The shard holding row: the last entry starting at or before it (shards of a merged cache differ in size).
+    int EntryOf(long row)
+    {
+        int i = Array.BinarySearch(_starts, row);
+        return i >= 0 ? i : ~i - 1;
     }
 
     MappedShard Shard(int index)
@@ -177,7 +199,7 @@ public sealed class ActivationCache : IActivationSource, IDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            return _shards[index] ??= new MappedShard(Directory, Manifest.Shards[index]);
+            return _shards[index] ??= new MappedShard(_entries[index].Directory, _entries[index].Shard);
         }
     }
 

@@ -44,6 +44,11 @@ public sealed class ActivationCacheManifest
     public bool Complete { get; set; }
     /// <summary>The shards, in row order.</summary>
     public List<ActivationCacheShard> Shards { get; set; } = [];
+    /// <summary>
+    /// A merged cache (<see cref="ActivationCache.Merge"/>) lists no shards of its own but the caches it joins, in row
+    /// order, with their row offsets; the rows stay in those caches (nothing is copied). Empty for an extracted cache.
+    /// </summary>
+    public List<ActivationCachePart> Parts { get; set; } = [];
     /// <summary>The corpus files the activations come from.</summary>
     public List<ActivationCacheSourceFile> Sources { get; set; } = [];
     /// <summary>Free-form notes from the producer.</summary>
@@ -102,6 +107,7 @@ public sealed class ActivationCacheManifest
         if (ActivationDTypes.Parse(DType) is null) throw new InvalidDataException(Bad($"dtype is '{DType}', expected \"f32\" or \"bf16\""));
         if (ByteOrder != "little") throw new InvalidDataException(Bad($"byteOrder is '{ByteOrder}', expected \"little\""));
         Shards ??= [];
+        Parts ??= [];
         Sources ??= [];
         Metadata ??= [];
         long sum = 0;
@@ -116,7 +122,18 @@ public sealed class ActivationCacheManifest
                 throw new InvalidDataException(Bad($"shard {i} has {s.Rows} rows; every shard but the last must hold rowsPerShard = {RowsPerShard}"));
             sum += s.Rows;
         }
-        if (sum != TotalRows) throw new InvalidDataException(Bad($"totalRows is {TotalRows} but the shards hold {sum} rows"));
+        if (Parts.Count > 0)
+        {
+            if (Shards.Count > 0) throw new InvalidDataException(Bad("it lists both shards and parts"));
+            for (int i = 0; i < Parts.Count; i++)
+            {
+                var p = Parts[i];
+                if (p is null || string.IsNullOrWhiteSpace(p.Path) || p.Rows <= 0 || p.FirstRow != sum)
+                    throw new InvalidDataException(Bad($"part {i} must name a cache and start at row {sum} with rows > 0"));
+                sum += p.Rows;
+            }
+        }
+        if (sum != TotalRows) throw new InvalidDataException(Bad($"totalRows is {TotalRows} but the {(Parts.Count > 0 ? "parts" : "shards")} hold {sum} rows"));
     }
 }
 
@@ -156,3 +173,9 @@ public sealed record ActivationCacheSourceFile(string Path, long Bytes, string S
         return new ActivationCacheSourceFile(path, s.Length, Convert.ToHexStringLower(hash));
     }
 }
+
+/// <summary>One cache joined into a merged cache: its folder (relative to the merged cache's folder), first row and row count.</summary>
+/// <param name="Path">The part cache's folder, relative to the merged cache's folder (forward slashes).</param>
+/// <param name="FirstRow">Row of the merged cache where this part's row 0 is.</param>
+/// <param name="Rows">Rows of the part (its totalRows when merged).</param>
+public sealed record ActivationCachePart(string Path, long FirstRow, long Rows);

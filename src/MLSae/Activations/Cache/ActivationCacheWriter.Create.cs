@@ -114,6 +114,8 @@ public sealed partial class ActivationCacheWriter
         if (m.ElementType != o.DType) return $"dtype is {m.DType} there, {o.DType.ToManifestName()} requested";
         if (m.Context != o.Context) return $"context is {m.Context} there, {o.Context} requested";
         if (m.RowsPerShard != o.RowsPerShard) return $"rows per shard is {m.RowsPerShard} there, {o.RowsPerShard} requested";
+        string? shardThere = m.Metadata.GetValueOrDefault(ActivationCache.CorpusShardKey), shardNow = o.Metadata?.GetValueOrDefault(ActivationCache.CorpusShardKey);
+        if (shardThere != shardNow) return $"it holds corpus shard {shardThere ?? "(none: the whole corpus)"}, shard {shardNow ?? "(none: the whole corpus)"} requested";
         if (m.Sources.Count != sources.Count) return $"it was extracted from {m.Sources.Count} source files, {sources.Count} given now";
         for (int i = 0; i < sources.Count; i++)
             if (m.Sources[i].Sha256 != sources[i].Sha256 || m.Sources[i].Bytes != sources[i].Bytes)
