@@ -32,7 +32,7 @@ public sealed class MatryoshkaSae : BatchTopKSae
 
     /// <inheritdoc />
     public override SaeForward Forward(Tensor x, SaeLossContext context) =>
-        UseSparseKernels(x) ? SparseForward(x, context) : DenseForward(x, context);
+        SparseKernels ? SparseForward(x, context) : DenseForward(x, context);
 
     SaeForward SparseForward(Tensor x, SaeLossContext context)
     {

@@ -26,7 +26,7 @@ public sealed class OrderedSae : TopKSae
     public override SaeForward Forward(Tensor x, SaeLossContext context)
     {
         Tensor pre, values, indices;
-        bool sparse = UseSparseKernels(x);
+        bool sparse = SparseKernels;
         if (sparse)
         {
             using (no_grad()) pre = PreActivations(x);

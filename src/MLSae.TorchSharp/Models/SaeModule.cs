@@ -96,9 +96,6 @@ public abstract class SaeModule : nn.Module, IFeaturePermutable, IFeatureDecoder
     /// <summary>The type the matrix products run in.</summary>
     public ScalarType ProductType => Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : ScalarType.Float32;
 
-    /// <summary>Whether this forward pass on <paramref name="x"/> takes the sparse path (<see cref="SparseKernels"/>).</summary>
-    protected bool UseSparseKernels(Tensor x) => SparseKernels;
-
     /// <inheritdoc />
     public Tensor DecoderWeights => W_dec;
 

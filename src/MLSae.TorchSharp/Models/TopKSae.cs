@@ -46,7 +46,7 @@ public class TopKSae : SaeModule
 
     /// <inheritdoc />
     public override SaeForward Forward(Tensor x, SaeLossContext context) =>
-        UseSparseKernels(x) ? SparseForward(x, context) : DenseForward(x, context);
+        SparseKernels ? SparseForward(x, context) : DenseForward(x, context);
 
     SaeForward SparseForward(Tensor x, SaeLossContext context)
     {
