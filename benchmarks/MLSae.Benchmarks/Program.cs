@@ -8,6 +8,7 @@ using MLSae.Benchmarks.Memory;
 if (args.Length > 0 && args[0] == "--memory") return MemoryProbe.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--width-invariance") return MLSae.Benchmarks.Extraction.WidthInvariance.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--window-slots") return MLSae.Benchmarks.Extraction.WindowSlots.Run(args[1..]);
+if (args.Length > 0 && args[0] == "--extraction-precision") return MLSae.Benchmarks.Extraction.ExtractionPrecision.Run(args[1..]);
 if (args.Length > 0 && args[0] == "--extraction-timing") return MLSae.Benchmarks.Extraction.ExtractionTiming.Run(args[1..]);
 if (OperatingSystem.IsLinux() && !SteadyState.SingleArena)
     Console.Error.WriteLine("warning: MALLOC_ARENA_MAX is not 1, so training-step benchmarks will mostly measure page faults " +
