@@ -97,6 +97,13 @@ public sealed class ActivationExtractor : IDisposable
     /// <summary>A buffer for one batch's hook output, [BatchSize, ContextLength, d].</summary>
     internal float[] NewOutput() => GC.AllocateUninitializedArray<float>(_options.BatchSize * _options.ContextLength * Dimension);
 
+    float[]? _spareOutput;
+
+    /// <summary>The output buffer of an earlier extraction if no other holds it, else a new one (one text per call, as the ML.NET path extracts, would otherwise allocate it each time).</summary>
+    internal float[] RentOutput() => Interlocked.Exchange(ref _spareOutput, null) ?? NewOutput();
+
+    internal void ReturnOutput(float[] output) => _spareOutput = output;
+
     /// <summary>Runs <paramref name="batch"/> (already filled) into <paramref name="output"/>.</summary>
     internal void Forward(ExtractionBatch batch, float[] output) =>
         Forward(batch.Ids, batch.Mask, batch.Positions, output, batch.Contexts.Count, batch.Width);

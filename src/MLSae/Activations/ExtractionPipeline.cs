@@ -45,8 +45,9 @@ internal sealed class ExtractionPipeline(ActivationExtractor extractor, Extracti
         using var windows = new BlockingCollection<Window>(1);
         using var chunks = new BlockingCollection<Output>(OutputDepth);
         var token = stop.Token;
-        var reader = Task.Factory.StartNew(() => Read(documents, windows, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        var model = Task.Factory.StartNew(() => RunModel(windows, chunks, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // Started without the token: a task cancelled before it starts would fault the join below instead of ending quietly.
+        var reader = Task.Factory.StartNew(() => Read(documents, windows, token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var model = Task.Factory.StartNew(() => RunModel(windows, chunks, token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         long max = extractor.Options.MaxTokens;
         try
         {
@@ -196,7 +197,18 @@ internal sealed class ExtractionPipeline(ActivationExtractor extractor, Extracti
     {
         try
         {
-            var output = extractor.NewOutput();
+            var output = extractor.RentOutput();
+            try { Run(output); }
+            finally { extractor.ReturnOutput(output); }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested) { }
+        catch (Exception e)
+        {
+            Forward(chunks, new Output(null, 0, 0, null, ExceptionDispatchInfo.Capture(e)), token);
+        }
+
+        void Run(float[] output)
+        {
             int d = extractor.Dimension;
             while (true)
             {
@@ -240,11 +252,6 @@ internal sealed class ExtractionPipeline(ActivationExtractor extractor, Extracti
                 }
                 if (profile is not null) profile.ModelWaitedForWriter += ExtractionProfile.Since(t);
             }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested) { }
-        catch (Exception e)
-        {
-            Forward(chunks, new Output(null, 0, 0, null, ExceptionDispatchInfo.Capture(e)), token);
         }
     }
 
