@@ -65,8 +65,9 @@ public sealed class ActivationExtractor : IDisposable
 
     /// <summary>
     /// Extracts <paramref name="documents"/>, handing each chunk to <paramref name="write"/> on the calling thread, in
-    /// corpus order. Reading and tokenising run ahead on one background thread and the model on another, each a few
-    /// batches ahead at most, so they overlap with the writes; the chunks are the ones a one-batch-at-a-time loop makes.
+    /// corpus order. Reading and tokenising run ahead on one background thread and the model on another (at most one
+    /// window of <see cref="ExtractionOptions.SortWindow"/> batches ahead), so they overlap with the writes; within a
+    /// window the contexts run sorted by length. The chunks are the ones a one-batch-at-a-time loop makes.
     /// </summary>
     public ExtractionSummary Extract(IEnumerable<TextDocument> documents, Action<ActivationChunk> write, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
     {
