@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using MLSae.Diagnostics;
@@ -18,8 +17,7 @@ public sealed class ActivationExtractor : IDisposable
     readonly ExtractionOptions _options;
     readonly InferenceSession _session;
     readonly string[] _inputNames;
-    readonly long[] _ids, _mask, _types, _positions;
-    float[] _output = [];
+    readonly long[] _types;
 
     /// <summary>Builds the session for <paramref name="hook"/> on <paramref name="model"/>.</summary>
     public ActivationExtractor(TransformerModel model, string hook, ExtractionOptions? options = null)
@@ -35,8 +33,8 @@ public sealed class ActivationExtractor : IDisposable
         NodeCount = graph.Graph.Node.Count;
         (_session, Provider) = OnnxSessionFactory.Open(graph.ToByteArray(), _options.Execution);
         _inputNames = [.. _session.InputMetadata.Keys];
-        int n = _options.BatchSize * _options.ContextLength;
-        _ids = new long[n]; _mask = new long[n]; _types = new long[n]; _positions = new long[n];
+        // Token types are all 0 (one segment): one shared buffer serves every batch.
+        _types = new long[_options.BatchSize * _options.ContextLength];
         Dimension = ProbeDimension();
     }
 
@@ -65,149 +63,148 @@ public sealed class ActivationExtractor : IDisposable
         return summary;
     }
 
-    /// <summary>Extracts <paramref name="documents"/>, handing each chunk to <paramref name="write"/>.</summary>
+    /// <summary>
+    /// Extracts <paramref name="documents"/>, handing each chunk to <paramref name="write"/> on the calling thread, in
+    /// corpus order. Reading and tokenising run ahead on one background thread and the model on another (at most one
+    /// window of <see cref="ExtractionOptions.SortWindow"/> batches ahead), so they overlap with the writes; within a
+    /// window the contexts run sorted by length. The chunks are the ones a one-batch-at-a-time loop makes.
+    /// </summary>
     public ExtractionSummary Extract(IEnumerable<TextDocument> documents, Action<ActivationChunk> write, IProgress<ProgressInfo>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(write);
-        var clock = Stopwatch.StartNew();
-        var packer = new ContextPacker(_model.Tokenizer, _options.ContextLength, _model.IsEncoder);
-        var batch = new List<PackedContext>(_options.BatchSize);
-        long stored = 0, special = 0, padding = 0, contexts = 0;
-        long max = _options.MaxTokens;
-        bool stopped = false;
-        foreach (var context in packer.Pack(documents))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            batch.Add(context);
-            if (batch.Count < _options.BatchSize) continue;
-            stopped = Flush();
-            if (stopped) break;
-        }
-        if (!stopped && batch.Count > 0) stopped = Flush();
-        if (stored == 0)
-            throw new InvalidDataException(packer.Documents == 0
-                ? "The corpus holds no documents. Check the corpus and the textField argument it was read with."
-                : $"The corpus's {packer.Documents:N0} documents produced no tokens to store.");
-        progress?.Report(new ProgressInfo(stored, max, "tokens", $"{packer.Documents:N0} docs"));
-        return new ExtractionSummary(_model.Name, Hook.Name, Hook.TensorName, Dimension, _options.ContextLength,
-            packer.Documents, contexts, stored, special, padding, stopped, clock.Elapsed, Provider);
-
-        bool Flush()
-        {
-            var chunk = RunBatch(batch, max == 0 ? long.MaxValue : max - stored, ref special, ref padding);
-            contexts += batch.Count;
-            batch.Clear();
-            if (chunk.Rows > 0) write(chunk);
-            stored += chunk.Rows;
-            progress?.Report(new ProgressInfo(stored, max, "tokens", $"{packer.Documents:N0} docs"));
-            return max > 0 && stored >= max;
-        }
+        var profile = Profile ?? ExtractionProfile.FromEnvironment();
+        var summary = new ExtractionPipeline(this, profile).Run(documents, write, progress, cancellationToken);
+        if (profile is not null && Profile is null) MLSaeLog.Info(profile.ToString());
+        return summary;
     }
 
-    /// <summary>
-    /// Runs one batch and gathers the rows to store (at most <paramref name="limit"/>). The batch is
-    /// run only as wide as its longest context: trailing padding columns cost nothing (short
-    /// documents in an encoder would otherwise pay for the full context).
-    /// </summary>
-    ActivationChunk RunBatch(List<PackedContext> batch, long limit, ref long special, ref long padding)
-    {
-        int full = _options.ContextLength, d = Dimension;
-        int t = batch.Max(c => c.Filled);
-        for (int b = 0; b < batch.Count; b++)
-            for (int p = 0; p < t; p++)
-            {
-                int i = b * t + p;
-                _ids[i] = batch[b].TokenIds[p];
-                _mask[i] = batch[b].Kinds[p] == SlotKind.Padding ? 0 : 1;
-                _positions[i] = p;
-            }
-        Forward(batch.Count, t);
+    /// <summary>Stage timings of the next runs when set (the benchmarks' timing mode); else <see cref="ExtractionProfile.EnvironmentVariable"/> decides.</summary>
+    internal ExtractionProfile? Profile { get; set; }
 
+    /// <summary>Starts a summary from the counts of a finished or stopped run.</summary>
+    internal ExtractionSummary Summary(long documents, long contexts, long stored, long special, long padding, bool stopped, TimeSpan elapsed) =>
+        new(_model.Name, Hook.Name, Hook.TensorName, Dimension, _options.ContextLength, documents, contexts, stored, special, padding, stopped, elapsed, Provider);
+
+    /// <summary>The error for a run that stored nothing.</summary>
+    internal static InvalidDataException NothingStored(long documents) => new(documents == 0
+        ? "The corpus holds no documents. Check the corpus and the textField argument it was read with."
+        : $"The corpus's {documents:N0} documents produced no tokens to store.");
+
+    internal ContextPacker NewPacker() => new(_model.Tokenizer, _options.ContextLength, _model.IsEncoder);
+
+    internal ExtractionBatch NewBatch() => new(_options.BatchSize, _options.ContextLength);
+
+    /// <summary>A buffer for one batch's hook output, [BatchSize, ContextLength, d].</summary>
+    internal float[] NewOutput() => GC.AllocateUninitializedArray<float>(_options.BatchSize * _options.ContextLength * Dimension);
+
+    float[]? _spareOutput;
+
+    /// <summary>The output buffer of an earlier extraction if no other holds it, else a new one (one text per call, as the ML.NET path extracts, would otherwise allocate it each time).</summary>
+    internal float[] RentOutput() => Interlocked.Exchange(ref _spareOutput, null) ?? NewOutput();
+
+    internal void ReturnOutput(float[] output) => _spareOutput = output;
+
+    /// <summary>Runs <paramref name="batch"/> (already filled) into <paramref name="output"/>.</summary>
+    internal void Forward(ExtractionBatch batch, float[] output) =>
+        Forward(batch.Ids, batch.Mask, batch.Positions, output, batch.Contexts.Count, batch.Width);
+
+    /// <summary>
+    /// Gathers the rows to store (at most <paramref name="limit"/>) out of a batch's hook output and counts the
+    /// special and padding positions skipped (all of the batch's, also past the limit).
+    /// </summary>
+    internal ActivationChunk Gather(ExtractionBatch batch, float[] output, long limit, ref long special, ref long padding)
+    {
+        int full = _options.ContextLength, d = Dimension, t = batch.Width;
+        var contexts = batch.Contexts;
         int rows = 0;
-        foreach (var c in batch)
+        foreach (var c in contexts)
             for (int p = 0; p < full; p++)
                 if (Stored(c.Kinds[p])) rows++;
         rows = (int)Math.Min(rows, limit);
-        var acts = new float[rows * d];
+        // Every element is written below; the sink may keep the arrays (they are never reused).
+        var acts = GC.AllocateUninitializedArray<float>(rows * d);
         var tokenIds = new int[rows];
         var docs = new long[rows];
         var positions = new int[rows];
         int r = 0;
-        for (int b = 0; b < batch.Count; b++)
+        for (int b = 0; b < contexts.Count; b++)
+        {
+            var c = contexts[b];
             for (int p = 0; p < full; p++)
             {
-                var kind = batch[b].Kinds[p];
+                var kind = c.Kinds[p];
                 if (!Stored(kind))
                 {
                     if (kind == SlotKind.Padding) padding++; else special++;
                     continue;
                 }
                 if (r == rows) continue;
-                _output.AsSpan((b * t + p) * d, d).CopyTo(acts.AsSpan(r * d, d));
-                tokenIds[r] = batch[b].TokenIds[p];
-                docs[r] = batch[b].DocumentIds[p];
+                output.AsSpan((b * t + p) * d, d).CopyTo(acts.AsSpan(r * d, d));
+                tokenIds[r] = c.TokenIds[p];
+                docs[r] = c.DocumentIds[p];
                 positions[r] = p;
                 r++;
             }
+        }
         return new ActivationChunk(acts, tokenIds, docs, positions, d);
     }
 
     bool Stored(SlotKind kind) => kind == SlotKind.Text || (kind == SlotKind.Special && _options.IncludeSpecialTokens);
 
     /// <summary>
-    /// Runs the graph on the first <paramref name="batch"/> x <paramref name="tokens"/> ids and mask
-    /// already in the input buffers; the hook lands in <c>_output</c> [batch, tokens, d].
+    /// Runs the graph on the first <paramref name="batch"/> x <paramref name="tokens"/> entries of the input buffers;
+    /// the hook lands in <paramref name="output"/> as [batch, tokens, d]. OrtValues wrap the managed arrays (pinned
+    /// while they live), so nothing is copied in or out.
     /// </summary>
-    void Forward(int batch, int tokens)
+    void Forward(long[] ids, long[] mask, long[] positions, float[] output, int batch, int tokens)
     {
         int n = batch * tokens;
         var inputs = ModelInputs.Bind(_inputNames, batch, tokens, name => name switch
         {
-            ModelInputs.InputIds => _ids,
-            ModelInputs.AttentionMask => _mask,
+            ModelInputs.InputIds => ids,
+            ModelInputs.AttentionMask => mask,
             ModelInputs.TokenTypeIds => _types,
-            _ => _positions,
+            _ => positions,
         });
-        OrtValue? output = null;
         try
         {
-            if (Dimension > 0)
-            {
-                output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _output.AsMemory(0, n * Dimension), [batch, tokens, Dimension]);
-                using var ro = new RunOptions();
-                _session.Run(ro, _inputNames, inputs, [Hook.TensorName], [output]);
-            }
-            else
-            {
-                using var results = _session.Run(new RunOptions(), _inputNames, inputs, [Hook.TensorName]);
-                var shapeOut = results[0].GetTensorTypeAndShape().Shape;
-                if (shapeOut.Length != 3 || shapeOut[0] != batch || shapeOut[1] != tokens)
-                    throw new InvalidDataException($"Hook '{Hook.Name}' (tensor '{Hook.TensorName}') has shape [{string.Join(", ", shapeOut)}], not [batch, tokens, d]; pick a residual-stream hook.");
-                _output = new float[(long)_options.BatchSize * _options.ContextLength * shapeOut[2]];
-                results[0].GetTensorDataAsSpan<float>().CopyTo(_output);
-                _probeDimension = (int)shapeOut[2];
-            }
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, output.AsMemory(0, n * Dimension), [batch, tokens, Dimension]);
+            using var ro = new RunOptions();
+            _session.Run(ro, _inputNames, inputs, [Hook.TensorName], [value]);
         }
         finally
         {
             foreach (var v in inputs) v.Dispose();
-            output?.Dispose();
         }
     }
-
-    int _probeDimension;
 
     // One tiny run learns d from the tensor itself (the graph may not declare it).
     int ProbeDimension()
     {
         var sp = _model.SpecialTokens;
         int probeId = sp.Cls ?? sp.Bos ?? 0;
-        _ids[0] = probeId; _ids[1] = sp.Sep ?? probeId;
-        _mask[0] = 1; _mask[1] = 1;
-        _positions[0] = 0; _positions[1] = 1;
-        Forward(1, 2);
-        return _probeDimension;
+        long[] ids = [probeId, sp.Sep ?? probeId], mask = [1, 1], positions = [0, 1];
+        var inputs = ModelInputs.Bind(_inputNames, 1, 2, name => name switch
+        {
+            ModelInputs.InputIds => ids,
+            ModelInputs.AttentionMask => mask,
+            ModelInputs.TokenTypeIds => _types,
+            _ => positions,
+        });
+        try
+        {
+            using var ro = new RunOptions();
+            using var results = _session.Run(ro, _inputNames, inputs, [Hook.TensorName]);
+            var shape = results[0].GetTensorTypeAndShape().Shape;
+            if (shape.Length != 3 || shape[0] != 1 || shape[1] != 2)
+                throw new InvalidDataException($"Hook '{Hook.Name}' (tensor '{Hook.TensorName}') has shape [{string.Join(", ", shape)}], not [batch, tokens, d]; pick a residual-stream hook.");
+            return (int)shape[2];
+        }
+        finally
+        {
+            foreach (var v in inputs) v.Dispose();
+        }
     }
 
     /// <summary>Runs the graph on given ids (row-major [batch, tokens]) and returns the hook [batch, tokens, d]. For tests and the ML.NET path.</summary>
@@ -216,11 +213,11 @@ public sealed class ActivationExtractor : IDisposable
         if (batch > _options.BatchSize || tokens > _options.ContextLength)
             throw new ArgumentOutOfRangeException(nameof(batch), $"At most {_options.BatchSize} x {_options.ContextLength} per run.");
         // Inputs are packed densely as [batch, tokens]; positions restart per row.
-        ids.AsSpan(0, batch * tokens).CopyTo(_ids);
-        mask.AsSpan(0, batch * tokens).CopyTo(_mask);
-        for (int i = 0; i < batch * tokens; i++) _positions[i] = i % tokens;
-        Forward(batch, tokens);
-        return _output.AsSpan(0, batch * tokens * Dimension).ToArray();
+        var positions = new long[batch * tokens];
+        for (int i = 0; i < positions.Length; i++) positions[i] = i % tokens;
+        var output = new float[batch * tokens * Dimension];
+        Forward(ids, mask, positions, output, batch, tokens);
+        return output;
     }
 
     /// <inheritdoc />

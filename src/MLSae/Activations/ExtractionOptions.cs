@@ -16,6 +16,13 @@ public sealed record ExtractionOptions
     public long MaxTokens { get; init; } = ExtractionDefaults.MaxTokens;
     /// <summary>Store rows for CLS/SEP/BOS/EOS too (padding is never stored).</summary>
     public bool IncludeSpecialTokens { get; init; } = ExtractionDefaults.IncludeSpecialTokens;
+    /// <summary>
+    /// Batches whose contexts are sorted by length before they run, so each run is only as wide as its own longest
+    /// context (short documents in an encoder otherwise pay for the padding their batch needs). Rows are still stored
+    /// in corpus order, and on the CPU provider a context's activations are bit for bit the same in any run; 1 runs
+    /// every batch as packed. Costs memory for the window's rows (SortWindow x BatchSize x ContextLength x d floats at most).
+    /// </summary>
+    public int SortWindow { get; init; } = ExtractionDefaults.SortWindow;
     /// <summary>Run only the nodes the hook needs (off: the full graph with the hook added as an output).</summary>
     public bool Prune { get; init; } = ExtractionDefaults.Prune;
     /// <summary>Device and threads of the ONNX Runtime session.</summary>
@@ -30,6 +37,7 @@ public sealed record ExtractionOptions
         if (o.ContextLength > model.MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(ContextLength), $"Context length {o.ContextLength} exceeds what {model.Name} supports ({model.MaxPositions} positions). Set ExtractionOptions.ContextLength to {model.MaxPositions} or less.");
         if (o.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), $"Batch size must be at least 1 (got {o.BatchSize}).");
+        if (o.SortWindow < 1) throw new ArgumentOutOfRangeException(nameof(SortWindow), $"ExtractionOptions.SortWindow must be at least 1 (got {o.SortWindow}).");
         if (o.MaxTokens < 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), $"Max tokens must be 0 (no limit) or positive (got {o.MaxTokens}).");
         return o;
     }
@@ -42,6 +50,8 @@ public static class ExtractionDefaults
     public const int ContextLength = 128;
     /// <summary>32 contexts x 128 tokens: ~4k tokens per run.</summary>
     public const int BatchSize = 32;
+    /// <summary>16 batches: on Moby-Dick paragraphs 93% of the slots run hold stored tokens, against 61% unsorted.</summary>
+    public const int SortWindow = 16;
     /// <summary>No limit.</summary>
     public const long MaxTokens = 0;
     /// <summary>Special tokens are counted, not stored.</summary>
