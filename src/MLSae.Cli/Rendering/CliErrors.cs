@@ -106,6 +106,8 @@ static partial class CliErrors
         ["ReorderRunOptions.PrefixCurves"] = "--prefix-curves", ["ReorderRunOptions.Overwrite"] = "--overwrite",
         ["FeatureBrowserOptions.TopContexts"] = "--top", ["FeatureBrowserOptions.BatchSize"] = "--batch-size",
         ["FeatureSiteRunOptions.Compare"] = "--compare",
+        ["InterventionRunOptions.Hook"] = "--hook", ["InterventionRunOptions.MaxTexts"] = "--max-texts",
+        ["InterventionRunOptions.TopTokens"] = "--top",
     };
 
     /// <summary>Method arguments the library names in C# syntax (TrainRun.Execute's resume and overwrite), as the CLI's flags.</summary>

@@ -71,7 +71,7 @@ public class ExperimentFanOutTests
             """);
         var runner = new ExperimentRunner(ExperimentFile.Load(file), Path.Combine(dir, "out"));
         var e = Assert.Throws<InvalidOperationException>(() => runner.RunJob(1));
-        Assert.Contains("Run job 0 (--job 0) first", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Run job 0 (the extraction) first", e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(runner.RunDirectory("a", 1)));
         Assert.Throws<ArgumentOutOfRangeException>(() => runner.RunJob(2));
     }

@@ -76,7 +76,7 @@ public class EvalConceptsCommandTests
         var outDir = Path.Combine(dir, "out");
         string[] args = ["--sae", sae, "--model", "minilm-l6", "--hook", Hook, "--data", texts, "--edit", "add:5=30;zero:7", "--out", outDir];
         Assert.Equal(0, InterveneCommand.Create().Parse(args).Invoke());
-        var rows = File.ReadAllLines(Path.Combine(outDir, InterveneCommand.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var rows = File.ReadAllLines(Path.Combine(outDir, MLSae.Runs.InterventionRun.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(3, rows.Count);
         foreach (var r in rows)
         {
