@@ -1,4 +1,4 @@
-// QuickStart: real English text -> MiniLM layer-3 activations -> a small sparse SAE (the defaults: TopK, k = 32) -> metrics -> a feature browser.
+// QuickStart: real English text -> MiniLM layer-3 activations -> a small sparse SAE (the defaults: TopK, k = 64) -> metrics -> a feature browser.
 // Everything it writes goes under ./quickstart-output (or the folder given as the first argument).
 using Microsoft.ML;
 using MLSae.Activations;
@@ -34,8 +34,8 @@ using (var sink = new ActivationCacheSink(cacheDir, new ActivationCacheWriterOpt
 }
 using var cache = ActivationCache.Open(cacheDir);
 
-// 3. Train an SAE with the default architecture (TopK, k = 32 features per token: sparse whatever the data's scale),
-//    10% of tokens held out. For a ReLU + L1 SAE at the same sparsity: Architecture = SaeArchitecture.Standard, TargetL0 = 32.
+// 3. Train an SAE with the default architecture (TopK, k = 64 features per token: sparse whatever the data's scale),
+//    10% of tokens held out. For a ReLU + L1 SAE at the same sparsity: Architecture = SaeArchitecture.Standard, TargetL0 = 64.
 var batches = ActivationStoreBatchSource.Create(cache, seed: 42, heldOutFraction: 0.1);
 var config = new TrainRunConfig(
     new SaeTrainingOptions

@@ -25,10 +25,10 @@ static class TrainCommand
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 3e-4)." };
         var steps = new Option<long?>("--steps") { Description = "Optimizer steps." };
         var tokens = new Option<long?>("--tokens") { Description = "Training tokens (overrides --steps)." };
-        var batch = new Option<int?>("--batch-size") { Description = "Tokens per micro-batch (default 4096)." };
+        var batch = new Option<int?>("--batch-size") { Description = "Tokens per micro-batch (default 1024)." };
         var accum = new Option<int?>("--grad-accum") { Description = "Micro-batches per step (default 1)." };
         var schedule = new Option<string?>("--lr-schedule") { Description = "constant | cosine | linear." };
-        var warmup = new Option<long?>("--warmup-steps") { Description = "Learning-rate warm-up steps (default 1000)." };
+        var warmup = new Option<long?>("--warmup-steps") { Description = "Learning-rate warm-up steps (default 100)." };
         var seed = new Option<int?>("--seed") { Description = "Seed (default 42)." };
         var precision = new Option<string?>("--precision") { Description = "fp32 | bf16: number format of the matrix products (bf16 keeps float32 weights, optimizer state and checkpoints; default fp32)." };
         var device = new Option<string?>("--device") { Description = "cpu | cuda | cuda:N: where training runs (default cpu; CUDA needs the CUDA build, docs/gpu.md). May change on --resume." };

@@ -52,17 +52,19 @@ public enum JumpReluThresholdInit
 public static class SaeTrainingDefaults
 {
     /// <summary>
-    /// Default architecture: TopK with <see cref="K"/> = 32, sparse by construction whatever the data's scale (a fixed L1
-    /// coefficient is not: 0.04 gives L0 ~ 750 of 3,072 on MiniLM layer 3). For a standard SAE set a target with
-    /// <see cref="SaeTrainingOptions.TargetL0"/>. Measurements: docs/training.md, "Defaults".
+    /// Default architecture: TopK with <see cref="K"/> = 64, sparse by construction whatever the data's scale (a fixed L1
+    /// coefficient is not: 0.04 gives L0 ~ 750 of 3,072 on MiniLM layer 3). With <see cref="BatchSize"/> 1,024 and
+    /// <see cref="WarmupSteps"/> 100 it reaches held-out explained variance 0.876 on MiniLM layer 3 within 5M tokens (k = 32:
+    /// 0.838). For a standard SAE set a target with <see cref="SaeTrainingOptions.TargetL0"/>. Measurements:
+    /// docs/training.md, "Defaults".
     /// </summary>
     public const SaeArchitecture Architecture = SaeArchitecture.TopK;
     /// <summary>m = expansion x d when <see cref="SaeTrainingOptions.FeatureCount"/> is 0.</summary>
     public const int Expansion = 8;
     /// <summary>L1 coefficient (standard; the start of the target-L0 controller when a target is set).</summary>
     public const double L1Coefficient = 0.04;
-    /// <summary>k (topk, batchtopk, matryoshka).</summary>
-    public const int K = 32;
+    /// <summary>k (topk, batchtopk, matryoshka, ordered): 64 reaches explained variance 0.85 within 5M tokens where 32 does not.</summary>
+    public const int K = 64;
     /// <summary>JumpReLU's L0-loss target when <see cref="SaeTrainingOptions.TargetL0"/> is null.</summary>
     public const double TargetL0 = 20;
     /// <summary>JumpReLU L0 penalty coefficient (sparsity_penalty of the original baseline).</summary>
@@ -87,14 +89,14 @@ public static class SaeTrainingDefaults
     public const double Beta2 = 0.999;
     /// <summary>Adam epsilon.</summary>
     public const double AdamEpsilon = 1e-8;
-    /// <summary>Tokens per micro-batch.</summary>
-    public const int BatchSize = 4096;
+    /// <summary>Tokens per micro-batch: 1,024 gives four times the optimizer steps of 4,096 for the same tokens, at about the same tokens/s.</summary>
+    public const int BatchSize = 1024;
     /// <summary>Micro-batches per optimizer step.</summary>
     public const int GradientAccumulation = 1;
     /// <summary>Optimizer steps.</summary>
     public const long Steps = 10_000;
-    /// <summary>Learning-rate warm-up steps.</summary>
-    public const long WarmupSteps = 1000;
+    /// <summary>Learning-rate warm-up steps (1,000, dictionary_learning's, spent a fifth of a 5M-token run below the peak).</summary>
+    public const long WarmupSteps = 100;
     /// <summary>Sparsity (L1 / L0) penalty warm-up steps.</summary>
     public const long SparsityWarmupSteps = 1000;
     /// <summary>Learning-rate floor as a fraction of the peak.</summary>

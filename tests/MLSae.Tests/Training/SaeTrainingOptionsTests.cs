@@ -23,7 +23,7 @@ public class SaeTrainingOptionsTests
         var o = new SaeTrainingOptions { Architecture = SaeArchitecture.JumpReLU, TargetL0 = 12, LearningRateSchedule = LearningRateSchedule.Cosine, Tokens = 1_000_000 };
         var back = JsonSerializer.Deserialize<SaeTrainingOptions>(JsonSerializer.Serialize(o, SaeTrainer.JsonOptions), SaeTrainer.JsonOptions)!;
         Assert.Equal(o, back);
-        Assert.Equal((1_000_000 + 4095) / 4096, back.ResolveSteps());
+        Assert.Equal((1_000_000 + 1023) / 1024, back.ResolveSteps());   // the default batch of 1,024 tokens
     }
 
     [Fact]
