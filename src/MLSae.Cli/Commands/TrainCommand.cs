@@ -20,7 +20,7 @@ static class TrainCommand
         var expansion = new Option<int?>("--expansion") { Description = "m = expansion x d (default 8)." };
         var dSae = new Option<int?>("--d-sae") { Description = "Number of features m (overrides --expansion)." };
         var l1 = new Option<double?>("--l1") { Description = "L1 coefficient (standard, default 0.04; with --target-l0, where the adaptation starts)." };
-        var k = new Option<int?>("--k") { Description = "Active features per token (topk family, default 32)." };
+        var k = new Option<int?>("--k") { Description = "Active features per token (topk family, default 64)." };
         var targetL0 = new Option<double?>("--target-l0") { Description = "Target L0 (features per token). standard: the L1 coefficient adapts so L0 settles here (starting from --l1); jumprelu: its L0-loss target (default 20); not for the topk family (use --k)." };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (default 3e-4)." };
         var steps = new Option<long?>("--steps") { Description = "Optimizer steps." };
