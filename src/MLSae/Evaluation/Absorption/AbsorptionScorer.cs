@@ -73,12 +73,6 @@ public sealed class AbsorptionScorer
         _options = options;
     }
 
-    /// <summary>cos(probe, W_dec[i]) for every latent.</summary>
-    public ReadOnlySpan<double> ProbeCosines => _cos;
-
-    /// <summary>W_dec[i] . p for the unit probe direction p: a latent's projection per unit of its code.</summary>
-    public ReadOnlySpan<double> ProbeProjections => _proj;
-
     /// <summary>Scores one word from its activation <paramref name="x"/> [d] and code <paramref name="f"/> [m] (the SAE's own codes for the decoder given).</summary>
     public WordAbsorption Score(ReadOnlySpan<float> x, ReadOnlySpan<float> f)
     {

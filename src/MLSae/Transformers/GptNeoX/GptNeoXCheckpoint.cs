@@ -40,9 +40,6 @@ public sealed class GptNeoXCheckpoint : IDisposable
     /// <summary>tokenizer.json in the folder, or null when there is none.</summary>
     public string? TokenizerPath => File.Exists(Path.Combine(Directory, TokenizerFileName)) ? Path.Combine(Directory, TokenizerFileName) : null;
 
-    /// <summary>Every tensor name the checkpoint holds.</summary>
-    public IEnumerable<string> TensorNames => _byTensor.Keys;
-
     /// <summary>
     /// Opens the checkpoint in <paramref name="directory"/>: parses config.json (unsupported
     /// architectures fail here), opens the safetensors file(s) (truncated files fail here), and
