@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MLSae.Evaluation.Probing;
 
 namespace MLSae.Tests.Evaluation;
@@ -61,7 +62,8 @@ public class ProbingTests
             if (labels[i] == "b") codes[i * m + 7] += 1f;
         }
         var data = new PooledProbingData(raw, d, codes, m, labels);
-        var result = new SparseProbingEvaluator(new SparseProbingOptions { PositiveClass = "b", KValues = [1, 2, 5] }).Evaluate(data);
+        // Through the catalog, as an ML.NET user calls it (it runs SparseProbingEvaluator).
+        var result = new MLContext(seed: 0).SaeEvaluation().EvaluateSparseProbing(data, new SparseProbingOptions { PositiveClass = "b", KValues = [1, 2, 5] });
 
         var task = Assert.Single(result.Tasks);
         Assert.Equal([7], task.SaeTopKLatents[1]);

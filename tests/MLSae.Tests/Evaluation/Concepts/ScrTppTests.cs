@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MLSae.Evaluation.Concepts;
 using static MLSae.Tests.Evaluation.Concepts.PlantedConcepts;
 
@@ -15,7 +16,8 @@ public class ScrTppTests(Xunit.Abstractions.ITestOutputHelper output)
         var (x, labels) = ScrTexts(300, seed: 1);
         var options = new ScrOptions { NValues = [2], TrainSetSize = 400, TestSetSize = 200 };
         // Latents 0, 1 = +-e1 (B), 2, 3 = +-e0 (A); the rest random over the noise dims.
-        var planted = new ScrEvaluator(options).Evaluate(Data(x, labels, Decoder([(1, 1), (1, -1), (0, 1), (0, -1)], [.. Enumerable.Range(2, D - 2)], 3)), "a", "b");
+        // The planted case goes through the catalog, as an ML.NET user calls it (it runs ScrEvaluator).
+        var planted = new MLContext(seed: 0).SaeEvaluation().EvaluateScr(Data(x, labels, Decoder([(1, 1), (1, -1), (0, 1), (0, -1)], [.. Enumerable.Range(2, D - 2)], 3)), "a", "b", options);
         var random = new ScrEvaluator(options).Evaluate(Data(x, labels, Decoder([], AllDims, 4)), "a", "b");
 
         output.WriteLine($"SCR planted {planted.Metric[2]:F3} (biased {planted.Dir1.OriginalAccuracy:F3}, oracle {planted.Dir1.OracleAccuracy:F3}, ablated {planted.Dir1.AblatedAccuracy[2]:F3}); random {random.Metric[2]:F3}");
@@ -31,7 +33,7 @@ public class ScrTppTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var (x, labels) = TppTexts(200, seed: 2);
         var options = new TppOptions { NValues = [1], TrainSetSize = 200, TestSetSize = 100 };
-        var planted = new TppEvaluator(options).Evaluate(Data(x, labels, Decoder([(0, 1), (1, 1), (2, 1), (3, 1)], NoiseDims, 5)), "genre");
+        var planted = new MLContext(seed: 0).SaeEvaluation().EvaluateTpp(Data(x, labels, Decoder([(0, 1), (1, 1), (2, 1), (3, 1)], NoiseDims, 5)), "genre", options);   // through the catalog
         var random = new TppEvaluator(options).Evaluate(Data(x, labels, Decoder([], AllDims, 6)), "genre");
 
         output.WriteLine($"TPP planted total {planted.TotalMetric[1]:F3} (intended {planted.IntendedDiff[1]:F3}, unintended {planted.UnintendedDiff[1]:F3}); random total {random.TotalMetric[1]:F3}");
