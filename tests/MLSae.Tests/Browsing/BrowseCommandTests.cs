@@ -93,14 +93,7 @@ public sealed class BrowseCommandTests
         var site = Path.Combine(RepoPaths.NewTempDir("mlsae-browse-out"), "site");
         Assert.Equal(0, Browse("--sae", run, "--activations", cache, "--out", site, "--cpu"));
 
-        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        foreach (var a in new[] { "exec", Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"), "browse", "--sae", run, "--activations", cache, "--serve", "--port", "0", "--cpu" })
-            psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        using var process = System.Diagnostics.Process.Start(psi)!;
+        using var process = Reliability.ReliabilityData.StartCli(redirectInput: true, "browse", "--sae", run, "--activations", cache, "--serve", "--port", "0", "--cpu");
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {

@@ -97,13 +97,7 @@ static class ReliabilityData
     /// <summary><see cref="RunCli(string[])"/> that must finish within <paramref name="timeout"/>.</summary>
     public static CliResult RunCli(TimeSpan timeout, params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment.Remove("MLSAE_DEBUG");
-        using var p = Process.Start(psi)!;
+        using var p = StartCli(redirectInput: false, args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(timeout))
@@ -112,6 +106,21 @@ static class ReliabilityData
             Assert.Fail($"mlsae {string.Join(' ', args)} did not finish within {timeout.TotalSeconds:F0} s");
         }
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts mlsae (the build beside the tests) in a fresh process with standard output and error (and, when asked, input) redirected.</summary>
+    public static Process StartCli(bool redirectInput, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = redirectInput, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "MLSae.Cli.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment.Remove("MLSAE_DEBUG");
+        return Process.Start(psi)!;
     }
 
     /// <summary>
