@@ -142,6 +142,10 @@ public partial class ExperimentEndToEndTests
                 sum += dot / Math.Sqrt(na * nb);
             }
             Assert.Equal((sum / a.FeatureCount).ToString("F3", CultureInfo.InvariantCulture), cells[Array.IndexOf(names, $"n={a.FeatureCount}")]);
+            // The one-to-one matching (tested on its own in FeatureConsistencyTests) is the one the report shows.
+            var consistency = MLSae.Evaluation.Consistency.FeatureConsistency.Compute(a, b);
+            Assert.Equal(consistency.FractionAbove07.ToString("F3", CultureInfo.InvariantCulture), cells[Array.IndexOf(names, "matched > 0.7")]);
+            Assert.Equal(consistency.FractionAbove09.ToString("F3", CultureInfo.InvariantCulture), cells[Array.IndexOf(names, "matched > 0.9")]);
         }
     }
 
